@@ -1,0 +1,11 @@
+//! keycard's napi binding: thin `#[napi]` wrappers over the core crates, nothing else.
+//!
+//! Every export is marked `catch_unwind`: a Rust panic becomes a JS exception with code
+//! `ERR_INTERNAL` instead of unwinding into C (which would abort Node). Formats are parsed in the
+//! shared TypeScript layer; this side only holds keys and does the byte work.
+
+#![deny(clippy::all)]
+
+mod error;
+mod mac_keys;
+mod primitives;

@@ -1,0 +1,65 @@
+//! `MacKeys`: a key set held in Rust for the life of its JS object. The TS `Keyring` creates one
+//! per (keyring, purpose) and reuses it, so key derivation happens once, not per request.
+//!
+//! Verification returns an integer rather than throwing: throwing across napi costs
+//! microseconds, and a bad cookie is an ordinary event on the request path.
+
+use keycard_sign::b64::Alphabet;
+use keycard_sign::mac;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::error::map_error;
+
+/// Verification outcome codes shared with the fallback (`src/backend/types.ts`).
+const BAD_FORMAT: i32 = -1;
+const BAD_SIGNATURE: i32 = -2;
+const UNKNOWN_KEY: i32 = -3;
+
+fn outcome(result: keycard_sign::error::Result<usize>) -> i32 {
+    match result {
+        // Key sets hold a handful of keys; the index always fits.
+        Ok(index) => index as i32,
+        Err(keycard_sign::Error::BadFormat) => BAD_FORMAT,
+        Err(keycard_sign::Error::UnknownKey) => UNKNOWN_KEY,
+        Err(_) => BAD_SIGNATURE,
+    }
+}
+
+#[napi]
+pub struct MacKeys {
+    inner: mac::MacKeys,
+}
+
+#[napi]
+impl MacKeys {
+    /// `info`: HKDF info to derive each key for one purpose, or null to use the secrets as given.
+    /// `base64Std`: write tags in standard base64 without padding (cookie-signature interop).
+    #[napi(constructor, catch_unwind)]
+    pub fn new(secrets: Vec<Buffer>, info: Option<String>, base64_std: bool) -> Result<Self, &'static str> {
+        let slices: Vec<&[u8]> = secrets.iter().map(|s| s.as_ref()).collect();
+        let alphabet = if base64_std { Alphabet::Base64NoPad } else { Alphabet::Base64Url };
+        let inner = mac::MacKeys::new(&slices, info.as_deref().map(str::as_bytes), alphabet).map_err(map_error)?;
+        Ok(Self { inner })
+    }
+
+    /// Tag of `msg` under the current key.
+    #[napi(catch_unwind)]
+    pub fn tag(&self, msg: String) -> String {
+        self.inner.tag(msg.as_bytes())
+    }
+
+    /// Index of the key that authenticates `msg` with `tag` (`keyIndex` < 0 tries all), or a
+    /// negative outcome code.
+    #[napi(catch_unwind)]
+    pub fn verify_tag(&self, msg: String, tag: String, key_index: i32) -> i32 {
+        let key_index = usize::try_from(key_index).ok();
+        outcome(self.inner.verify_tag(msg.as_bytes(), tag.as_bytes(), key_index))
+    }
+
+    /// Index of the key that authenticates the signed value `message.tag`, or a negative code.
+    #[napi(catch_unwind)]
+    pub fn verify_signed(&self, signed: String) -> i32 {
+        outcome(self.inner.verify_signed(signed.as_bytes()))
+    }
+}

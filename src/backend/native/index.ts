@@ -1,0 +1,33 @@
+/**
+ * The native backend: the napi-rs binding behind the `Backend` interface. Calls that can throw
+ * are wrapped so errors arrive as `KeycardError`s with the codes the fallback uses; the hot
+ * verification calls return integers and never throw.
+ */
+
+import { toBuffer } from '../../encoding'
+import { fromNativeError } from '../../errors'
+import type { Backend, MacKeys } from '../types'
+import type { NativeBinding } from './load'
+
+function guard<T>(call: () => T): T {
+  try {
+    return call()
+  } catch (err) {
+    throw fromNativeError(err)
+  }
+}
+
+export function createNativeBackend(binding: NativeBinding): Backend {
+  return {
+    name: 'native',
+    version: binding.nativeVersion(),
+    createMacKeys: (secrets, info, base64Std): MacKeys =>
+      guard(() => new binding.MacKeys(secrets.map(toBuffer), info, base64Std)),
+    hmacSha256: (key, msg) => guard(() => binding.hmacSha256(key, msg)),
+    hkdfSha256: (ikm, salt, info, length) => guard(() => binding.hkdfSha256(ikm, salt, info, length)),
+    keyId: (secret) => guard(() => binding.keyId(secret)),
+    timingSafeEqual: (a, b) => guard(() => binding.timingSafeEqual(a, b)),
+    randomId: (bytes) => guard(() => binding.randomId(bytes)),
+    randomBytes: (length) => guard(() => binding.randomBytes(length)),
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Durations: numbers are milliseconds (the JS convention of lru-cache and express-session);
+ * strings such as '500ms', '30s', '15m', '2h', '7d', '1w' are accepted everywhere.
+ */
+
+import { createError } from './errors'
+
+export type Duration = number | string
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
+const PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/
+
+/** Milliseconds in `value`; throws `ERR_INVALID_ARGUMENT` for anything else (negative, NaN, '5 parsecs'). */
+export function toMilliseconds(value: Duration, name: string): number {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value) && value >= 0) return value
+  } else if (typeof value === 'string') {
+    const match = PATTERN.exec(value.trim())
+    if (match) return Number(match[1]) * (UNITS[match[2] as string] as number)
+  }
+  throw createError('ERR_INVALID_ARGUMENT', `${name} must be a duration: milliseconds >= 0, or a string like '15m'`)
+}

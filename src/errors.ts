@@ -1,0 +1,80 @@
+/**
+ * keycard's errors. Every error carries a stable `code` (codes are API; never match on
+ * messages) and belongs to one family subclass, so callers can `instanceof` a family or switch on
+ * a code. Both backends raise the same code for the same input; native errors are rewrapped here.
+ */
+
+/** Codes, grouped by the family class that carries them. */
+const FAMILIES = {
+  KeyError: ['ERR_KEY_TOO_SHORT', 'ERR_NO_SECRET', 'ERR_UNKNOWN_KEY'],
+  FormatError: ['ERR_BAD_FORMAT', 'ERR_TOO_LARGE', 'ERR_ALG_NOT_ALLOWED', 'ERR_NOT_SERIALIZABLE'],
+  VerificationError: ['ERR_BAD_SIGNATURE', 'ERR_DECRYPT'],
+  ClaimError: ['ERR_EXPIRED', 'ERR_NOT_YET_VALID', 'ERR_WRONG_PURPOSE', 'ERR_WRONG_AUDIENCE', 'ERR_WRONG_ISSUER'],
+  ParameterError: ['ERR_PARAMS_OUT_OF_RANGE', 'ERR_INVALID_ARGUMENT', 'ERR_BAD_CONFIG'],
+  StoreError: ['ERR_STORE_UNAVAILABLE'],
+  BackendError: ['ERR_NATIVE_UNAVAILABLE', 'ERR_INTERNAL', 'ERR_RANDOM'],
+} as const
+
+type Families = typeof FAMILIES
+export type ErrorCode = Families[keyof Families][number]
+
+/**
+ * Base class of every error keycard throws.
+ * @example
+ * try { verifyTokenOrThrow(token, secret) } catch (err) {
+ *   if (err instanceof KeycardError && err.code === 'ERR_EXPIRED') refresh()
+ * }
+ */
+export class KeycardError extends Error {
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = new.target.name
+  }
+}
+
+/** Secrets and key rings: too short, missing, unknown key id. */
+export class KeyError extends KeycardError {}
+/** Input that is not in the expected shape, too large, or cannot be serialised. */
+export class FormatError extends KeycardError {}
+/** A signature or authentication tag that does not verify. Opaque by design. */
+export class VerificationError extends KeycardError {}
+/** A well-formed, authentic value whose claims are not acceptable now or here. */
+export class ClaimError extends KeycardError {}
+/** A bad argument or configuration value from the caller. */
+export class ParameterError extends KeycardError {}
+/** A session store that cannot be reached in time. */
+export class StoreError extends KeycardError {}
+/** The native backend is missing or failed internally. */
+export class BackendError extends KeycardError {}
+
+const CLASSES = { KeyError, FormatError, VerificationError, ClaimError, ParameterError, StoreError, BackendError }
+
+const CLASS_OF_CODE = new Map<string, typeof KeycardError>()
+for (const [family, codes] of Object.entries(FAMILIES)) {
+  for (const code of codes) CLASS_OF_CODE.set(code, CLASSES[family as keyof Families])
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && CLASS_OF_CODE.has(value)
+}
+
+/** Creates the error of the right family for `code`. */
+export function createError(code: ErrorCode, message: string, cause?: unknown): KeycardError {
+  const Family = CLASS_OF_CODE.get(code) ?? KeycardError
+  return new Family(code, message, cause === undefined ? undefined : { cause })
+}
+
+/**
+ * Rewraps an error thrown by the native binding. The binding puts our code in `err.code`; anything
+ * else (a caught Rust panic, a napi type error) becomes `ERR_INTERNAL` with the original as cause.
+ */
+export function fromNativeError(err: unknown): KeycardError {
+  if (err instanceof KeycardError) return err
+  const code = (err as { code?: unknown } | null)?.code
+  const message = err instanceof Error ? err.message : String(err)
+  if (isErrorCode(code)) return createError(code, message)
+  return createError('ERR_INTERNAL', `keycard native binding failed: ${message}`, err)
+}

@@ -1,0 +1,30 @@
+/**
+ * keycard: signed values, tokens, CSRF tokens and secure randomness, on a Rust core with a
+ * pure-TypeScript fallback. Re-exports only.
+ */
+
+export { backend, type BackendInfo } from './backend'
+export { createCsrfToken, verifyCsrfToken } from './csrf'
+export type { Duration } from './duration'
+export {
+  BackendError,
+  ClaimError,
+  type ErrorCode,
+  FormatError,
+  KeycardError,
+  KeyError,
+  ParameterError,
+  StoreError,
+  VerificationError,
+} from './errors'
+export { type KeyOptions, Keyring, type KeyringEntry, type Secret, type SecretInput } from './keys'
+export { randomId, timingSafeEqual } from './random'
+export { type SignOptions, sign, type UnsignOptions, unsign, unsignOrThrow } from './sign'
+export {
+  type SignTokenOptions,
+  signToken,
+  type TokenPayload,
+  type VerifyTokenOptions,
+  verifyToken,
+  verifyTokenOrThrow,
+} from './token'

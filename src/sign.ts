@@ -1,0 +1,90 @@
+/**
+ * Signed values: `value.tag`, where tag is base64url(HMAC-SHA256(key, value)) and the key is
+ * derived from the secret for `keycard/v1/sign/<purpose>`, so a value signed for one purpose (one
+ * cookie name) does not verify for another. `format: 'cookie-signature'` instead writes exactly
+ * what the cookie-signature package does (express-session, cookie-parser): raw secret, standard
+ * base64 without padding, no purpose.
+ */
+
+import { activeBackend } from './backend'
+import type { MacKeys } from './backend/types'
+import { createError } from './errors'
+import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
+import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from './verify_result'
+
+export interface SignOptions extends KeyOptions {
+  /** What the value is for (e.g. the cookie name); a value only verifies for its purpose. Default ''. */
+  purpose?: string
+  /** 'keycard' (default) or 'cookie-signature' (interop; no purpose). */
+  format?: 'keycard' | 'cookie-signature'
+}
+
+export interface UnsignOptions extends SignOptions {
+  /** Longest signed input accepted, in UTF-16 code units; longer is `ERR_TOO_LARGE`. Default 65536. */
+  maxLength?: number
+}
+
+const SIGN_INFO = 'keycard/v1/sign/'
+const DEFAULT_MAX_LENGTH = 65_536
+
+function macKeysFor(secret: SecretInput | undefined, options: SignOptions | undefined): MacKeys {
+  const keyring = resolveKeyring(secret, options)
+  const backend = activeBackend()
+  if (options?.format === 'cookie-signature') {
+    if (options.purpose !== undefined) {
+      throw createError('ERR_INVALID_ARGUMENT', "the cookie-signature format has no purpose; use format 'keycard'")
+    }
+    return keyring.macKeys(backend, null, true)
+  }
+  if (options?.format !== undefined && options.format !== 'keycard') {
+    throw createError('ERR_INVALID_ARGUMENT', "format must be 'keycard' or 'cookie-signature'")
+  }
+  const purpose = options?.purpose ?? ''
+  if (typeof purpose !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'purpose must be a string')
+  return keyring.macKeys(backend, SIGN_INFO + purpose)
+}
+
+/**
+ * Signs `value` (a string) with the current key. Cost: one HMAC-SHA256 (under 1 µs native).
+ * @example
+ * const cookie = sign('user-42', secret, { purpose: 'uid' }) // 'user-42.<43 characters>'
+ */
+export function sign(value: string, secret: SecretInput | undefined, options?: SignOptions): string {
+  const keys = macKeysFor(secret, options)
+  if (typeof value !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'sign() takes a string value')
+  // A lone surrogate has no UTF-8 form: two different strings would sign the same bytes.
+  if (!value.isWellFormed()) throw createError('ERR_BAD_FORMAT', 'value contains a lone surrogate')
+  return `${value}.${keys.tag(value)}`
+}
+
+function unsignResult(signed: unknown, keys: MacKeys, maxLength: number): string | Failure {
+  if (typeof signed !== 'string' || !signed.isWellFormed()) return BAD_FORMAT
+  if (signed.length > maxLength) return orTooLarge(maxLength)
+  const dot = signed.lastIndexOf('.')
+  if (dot < 0) return BAD_FORMAT
+  const outcome = keys.verifySigned(signed)
+  return outcome >= 0 ? signed.slice(0, dot) : failureOf(outcome)
+}
+
+function orTooLarge(maxLength: number): Failure {
+  return new Failure('ERR_TOO_LARGE', `signed value longer than ${maxLength}`)
+}
+
+function run(signed: unknown, secret: SecretInput | undefined, options: UnsignOptions | undefined): string | Failure {
+  return unsignResult(signed, macKeysFor(secret, options), options?.maxLength ?? DEFAULT_MAX_LENGTH)
+}
+
+/**
+ * The value inside `signed`, or null when it is malformed, forged, or signed for another purpose
+ * or with a key the keyring does not hold. Key and argument errors still throw.
+ * @example
+ * unsign(cookie, secret, { purpose: 'uid' }) // 'user-42', or null
+ */
+export function unsign(signed: string, secret: SecretInput | undefined, options?: UnsignOptions): string | null {
+  return orNull(run(signed, secret, options))
+}
+
+/** Like `unsign`, but throws a `KeycardError` (`ERR_BAD_FORMAT`, `ERR_BAD_SIGNATURE`, `ERR_TOO_LARGE`). */
+export function unsignOrThrow(signed: string, secret: SecretInput | undefined, options?: UnsignOptions): string {
+  return orThrow(run(signed, secret, options))
+}

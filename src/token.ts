@@ -1,0 +1,145 @@
+/**
+ * Tokens: compact JWS with HS256 (a JWT). The header is `{"alg":"HS256","typ":"JWT","kid":…}`;
+ * the key is the secret exactly as given (not derived), so jose and every other JWT library
+ * verify keycard tokens with the same secret. The purpose travels as the `pur` claim.
+ */
+
+import { activeBackend } from './backend'
+import { decodeBase64Url, decodeUtf8, encodeBase64Url } from './encoding'
+import { createError } from './errors'
+import { type Duration, toMilliseconds } from './duration'
+import { parseJsonObject } from './json_strict'
+import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
+import { checkClaims, MAX_NUMERIC_DATE } from './token_claims'
+import { keyIndexForHeader } from './token_header'
+import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from './verify_result'
+
+export type TokenPayload = Record<string, unknown>
+
+export interface SignTokenOptions extends KeyOptions {
+  /** Lifetime; becomes `exp`. Default '1h'. */
+  expiresIn?: Duration
+  /** Delay before the token is valid; becomes `nbf`. */
+  notBefore?: Duration
+  audience?: string | string[]
+  issuer?: string
+  subject?: string
+  /** What the token is for; becomes `pur` and must match at verification. */
+  purpose?: string
+  /** Current time (ms or Date), for reproducible tokens. Default: now. */
+  now?: number | Date
+}
+
+export interface VerifyTokenOptions extends KeyOptions {
+  /** Accepted audience(s). A token with `aud` is refused when this is not set. */
+  audience?: string | readonly string[]
+  /** Accepted issuer(s). */
+  issuer?: string | readonly string[]
+  /** Required purpose; must equal the token's `pur` (both absent is a match). */
+  purpose?: string
+  /** Leeway for exp, nbf and iat. Default 0. */
+  clockTolerance?: Duration
+  /** Refuse tokens whose `iat` is older than this. */
+  maxAge?: Duration
+  /** Refuse tokens without `exp`. Default true. */
+  requireExpiry?: boolean
+  /** Longest token accepted, in characters. Default 8192. */
+  maxLength?: number
+  /** Current time (ms or Date). Default: now. */
+  now?: number | Date
+}
+
+const DEFAULT_EXPIRES_IN = 3_600_000
+const DEFAULT_MAX_LENGTH = 8192
+
+function nowMs(now: number | Date | undefined): number {
+  const ms = now === undefined ? Date.now() : typeof now === 'number' ? now : now.getTime()
+  if (!Number.isFinite(ms)) throw createError('ERR_INVALID_ARGUMENT', 'now must be a finite time')
+  return ms
+}
+
+function seconds(value: Duration, name: string): number {
+  return Math.round(toMilliseconds(value, name) / 1000)
+}
+
+/**
+ * A signed token carrying `payload` plus `iat`, `exp` and the optional claims. Options win over
+ * claims of the same name in `payload`.
+ * @example
+ * const token = signToken({ uid: 42 }, secret, { expiresIn: '15m', purpose: 'api' })
+ */
+export function signToken(payload: TokenPayload, secret: SecretInput | undefined, options: SignTokenOptions = {}): string {
+  const keyring = resolveKeyring(secret, options)
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw createError('ERR_INVALID_ARGUMENT', 'a token payload must be a plain object')
+  }
+  const iat = Math.floor(nowMs(options.now) / 1000)
+  const exp = iat + seconds(options.expiresIn ?? DEFAULT_EXPIRES_IN, 'expiresIn')
+  if (exp > MAX_NUMERIC_DATE) throw createError('ERR_INVALID_ARGUMENT', 'expiresIn reaches past the year 9999')
+  const claims: TokenPayload = { ...payload, iat, exp }
+  if (options.notBefore !== undefined) claims.nbf = iat + seconds(options.notBefore, 'notBefore')
+  if (options.audience !== undefined) claims.aud = options.audience
+  if (options.issuer !== undefined) claims.iss = options.issuer
+  if (options.subject !== undefined) claims.sub = options.subject
+  if (options.purpose !== undefined) claims.pur = options.purpose
+  else delete claims.pur
+
+  let json: string
+  try {
+    json = JSON.stringify(claims)
+  } catch (err) {
+    throw createError('ERR_NOT_SERIALIZABLE', 'the token payload cannot be serialised as JSON', err)
+  }
+  if (!json.isWellFormed()) throw createError('ERR_BAD_FORMAT', 'the token payload contains a lone surrogate')
+  const input = `${keyring.tokenHeaders()[0]}.${encodeBase64Url(json)}`
+  return `${input}.${keyring.macKeys(activeBackend(), null).tag(input)}`
+}
+
+function verify(token: unknown, secret: SecretInput | undefined, options: VerifyTokenOptions): TokenPayload | Failure {
+  const keyring = resolveKeyring(secret, options)
+  const keys = keyring.macKeys(activeBackend(), null)
+  const policy = {
+    now: nowMs(options.now),
+    toleranceSeconds: options.clockTolerance === undefined ? 0 : toMilliseconds(options.clockTolerance, 'clockTolerance') / 1000,
+    audience: options.audience,
+    issuer: options.issuer,
+    purpose: options.purpose,
+    maxAgeSeconds: options.maxAge === undefined ? undefined : toMilliseconds(options.maxAge, 'maxAge') / 1000,
+    requireExpiry: options.requireExpiry ?? true,
+  }
+
+  if (typeof token !== 'string') return BAD_FORMAT
+  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH
+  if (token.length > maxLength) return new Failure('ERR_TOO_LARGE', `token longer than ${maxLength}`)
+  const first = token.indexOf('.')
+  const second = token.indexOf('.', first + 1)
+  // Exactly three non-empty segments.
+  if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) >= 0) return BAD_FORMAT
+
+  const keyIndex = keyIndexForHeader(token.slice(0, first), keyring)
+  if (keyIndex instanceof Failure) return keyIndex
+  // The signature is checked before the payload is even decoded.
+  const outcome = keys.verifyTag(token.slice(0, second), token.slice(second + 1), keyIndex)
+  if (outcome < 0) return failureOf(outcome)
+
+  const bytes = decodeBase64Url(token.slice(first + 1, second))
+  const text = bytes && decodeUtf8(bytes)
+  const claims = text === null || text === undefined ? null : parseJsonObject(text)
+  if (!claims) return new Failure('ERR_BAD_FORMAT', 'the token payload is not a JSON object')
+  return checkClaims(claims, policy) ?? claims
+}
+
+/**
+ * The payload of a valid token, or null (forged, malformed, expired, wrong audience, issuer or
+ * purpose, unknown key). Key and argument errors still throw.
+ * @example
+ * const claims = verifyToken(token, secret, { purpose: 'api' }) // { uid: 42, iat, exp, pur } or null
+ */
+export function verifyToken(token: string, secret: SecretInput | undefined, options: VerifyTokenOptions = {}): TokenPayload | null {
+  return orNull(verify(token, secret, options))
+}
+
+/** Like `verifyToken`, but throws a `KeycardError` whose code says why. */
+export function verifyTokenOrThrow(token: string, secret: SecretInput | undefined, options: VerifyTokenOptions = {}): TokenPayload {
+  return orThrow(verify(token, secret, options))
+}

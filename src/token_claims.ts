@@ -1,0 +1,75 @@
+/**
+ * Claim checks for verified tokens: pure functions over the parsed payload and the clock, shared
+ * by both backends. Times in claims are NumericDate seconds (RFC 7519 §2); keycard accepts only
+ * integers between 0 and 253402300799 (9999-12-31), so strings, floats, negatives, 1e309 and
+ * far-future values are refused rather than interpreted.
+ */
+
+import { Failure } from './verify_result'
+
+export const MAX_NUMERIC_DATE = 253_402_300_799
+
+export interface ClaimPolicy {
+  /** Current time in ms. */
+  now: number
+  /** Seconds of leeway for exp, nbf and iat. */
+  toleranceSeconds: number
+  audience?: string | readonly string[]
+  issuer?: string | readonly string[]
+  purpose?: string
+  /** Max age in seconds since iat. */
+  maxAgeSeconds?: number
+  requireExpiry: boolean
+}
+
+function isNumericDate(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_NUMERIC_DATE
+}
+
+function oneOf(expected: string | readonly string[], actual: string): boolean {
+  return typeof expected === 'string' ? expected === actual : expected.includes(actual)
+}
+
+const bad = (message: string) => new Failure('ERR_BAD_FORMAT', message)
+
+/** Null when `claims` are acceptable under `policy`, else the reason. */
+export function checkClaims(claims: Record<string, unknown>, policy: ClaimPolicy): Failure | null {
+  const { exp, nbf, iat, aud, iss, pur } = claims
+  for (const [name, value] of [['exp', exp], ['nbf', nbf], ['iat', iat]] as const) {
+    if (value !== undefined && !isNumericDate(value)) return bad(`the ${name} claim must be an integer NumericDate`)
+  }
+  if (iss !== undefined && typeof iss !== 'string') return bad('the iss claim must be a string')
+  if (pur !== undefined && typeof pur !== 'string') return bad('the pur claim must be a string')
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
+    return bad('the aud claim must be a string or an array of strings')
+  }
+
+  const now = Math.floor(policy.now / 1000)
+  const tolerance = policy.toleranceSeconds
+  if (exp === undefined) {
+    if (policy.requireExpiry) return bad('the token has no exp claim')
+  } else if ((exp as number) <= now - tolerance) {
+    return new Failure('ERR_EXPIRED', 'the token has expired')
+  }
+  if (nbf !== undefined && (nbf as number) > now + tolerance) return new Failure('ERR_NOT_YET_VALID', 'the token is not valid yet (nbf)')
+  if (iat !== undefined && (iat as number) > now + tolerance) return new Failure('ERR_NOT_YET_VALID', 'the token was issued in the future (iat)')
+  if (policy.maxAgeSeconds !== undefined) {
+    if (iat === undefined) return bad('maxAge needs an iat claim')
+    if (now - (iat as number) > policy.maxAgeSeconds + tolerance) return new Failure('ERR_EXPIRED', 'the token is older than maxAge')
+  }
+
+  // RFC 7519 §4.1.3: a token meant for an audience is refused by whoever does not identify with it.
+  if (aud !== undefined || policy.audience !== undefined) {
+    const audiences = aud === undefined ? [] : typeof aud === 'string' ? [aud] : (aud as string[])
+    const wanted = policy.audience
+    if (wanted === undefined || !audiences.some((a) => oneOf(wanted, a))) {
+      return new Failure('ERR_WRONG_AUDIENCE', 'the token is not meant for this audience')
+    }
+  }
+  if (policy.issuer !== undefined && (typeof iss !== 'string' || !oneOf(policy.issuer, iss))) {
+    return new Failure('ERR_WRONG_ISSUER', 'the token comes from another issuer')
+  }
+  // A purpose must match both ways: a token made for a purpose is refused where none is expected.
+  if (pur !== policy.purpose) return new Failure('ERR_WRONG_PURPOSE', 'the token was made for another purpose')
+  return null
+}
