@@ -62,7 +62,8 @@ function select(): Selection {
   if (requested === 'fallback') return { backend: fallbackBackend, reason: 'KEYCARD_BACKEND=fallback' }
   const loaded = nativeOrError()
   if (!(loaded instanceof Error)) {
-    const reason = requested === 'native' ? 'KEYCARD_BACKEND=native' : `native binding loaded (${process.platform}-${process.arch})`
+    const reason =
+      requested === 'native' ? 'KEYCARD_BACKEND=native' : `native binding loaded (${process.platform}-${process.arch})`
     return { backend: loaded, reason }
   }
   if (requested === 'native') return { error: loaded }

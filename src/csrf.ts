@@ -38,7 +38,12 @@ export function createCsrfToken(sessionId: string, secret: SecretInput | undefin
  * @example
  * if (!verifyCsrfToken(req.body._csrf, req.session.id, secret)) return res.sendStatus(403)
  */
-export function verifyCsrfToken(token: unknown, sessionId: string, secret: SecretInput | undefined, options?: KeyOptions): boolean {
+export function verifyCsrfToken(
+  token: unknown,
+  sessionId: string,
+  secret: SecretInput | undefined,
+  options?: KeyOptions,
+): boolean {
   const keys = resolveKeyring(secret, options).macKeys(activeBackend(), CSRF_INFO)
   if (typeof token !== 'string' || token.length !== TOKEN_LENGTH || token.charCodeAt(22) !== 0x2e /* . */) return false
   if (!checkSessionId(sessionId)) return false

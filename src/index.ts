@@ -3,7 +3,7 @@
  * pure-TypeScript fallback. Re-exports only.
  */
 
-export { backend, type BackendInfo } from './backend'
+export { type BackendInfo, backend } from './backend'
 export { createCsrfToken, verifyCsrfToken } from './csrf'
 export type { Duration } from './duration'
 export {

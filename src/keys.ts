@@ -37,7 +37,8 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/
 function secretBytes(secret: unknown): Uint8Array {
   let bytes: Uint8Array
   if (typeof secret === 'string') bytes = Buffer.from(secret, 'utf8')
-  else if (secret instanceof Uint8Array) bytes = Uint8Array.from(secret) // a copy: later mutation must not change the key
+  else if (secret instanceof Uint8Array)
+    bytes = Uint8Array.from(secret) // a copy: later mutation must not change the key
   else throw createError('ERR_INVALID_ARGUMENT', 'a secret must be a string or a Uint8Array')
   if (bytes.byteLength < MIN_SECRET_BYTES) {
     throw createError(
@@ -71,11 +72,13 @@ export class Keyring {
     this.#secrets = list.map((entry) => secretBytes(isEntry(entry) ? entry.secret : entry))
     this.ids = list.map((entry, i) => {
       const id = isEntry(entry) && entry.id !== undefined ? entry.id : backend.keyId(this.#secrets[i] as Uint8Array)
-      if (typeof id !== 'string' || !KEY_ID.test(id)) throw createError('ERR_INVALID_ARGUMENT', 'key ids are 1-64 characters of [A-Za-z0-9_-]')
+      if (typeof id !== 'string' || !KEY_ID.test(id))
+        throw createError('ERR_INVALID_ARGUMENT', 'key ids are 1-64 characters of [A-Za-z0-9_-]')
       return id
     })
     this.#indexById = new Map(this.ids.map((id, i) => [id, i]))
-    if (this.#indexById.size !== this.ids.length) throw createError('ERR_INVALID_ARGUMENT', 'key ids in a keyring must be distinct')
+    if (this.#indexById.size !== this.ids.length)
+      throw createError('ERR_INVALID_ARGUMENT', 'key ids in a keyring must be distinct')
     Object.freeze(this.ids)
   }
 
@@ -90,10 +93,16 @@ export class Keyring {
    */
   macKeys(backend: Backend, info: string | null, base64Std = false): MacKeys {
     let sets = this.#macKeys.get(backend)
-    if (!sets) this.#macKeys.set(backend, (sets = new Map()))
+    if (!sets) {
+      sets = new Map()
+      this.#macKeys.set(backend, sets)
+    }
     const name = info === null ? (base64Std ? '\0raw-std' : '\0raw') : info
     let keys = sets.get(name)
-    if (!keys) sets.set(name, (keys = backend.createMacKeys(this.#secrets, info, base64Std)))
+    if (!keys) {
+      keys = backend.createMacKeys(this.#secrets, info, base64Std)
+      sets.set(name, keys)
+    }
     return keys
   }
 

@@ -5,9 +5,9 @@
  */
 
 import { activeBackend } from './backend'
+import { type Duration, toMilliseconds } from './duration'
 import { decodeBase64Url, decodeUtf8, encodeBase64Url } from './encoding'
 import { createError } from './errors'
-import { type Duration, toMilliseconds } from './duration'
 import { parseJsonObject } from './json_strict'
 import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
 import { checkClaims, MAX_NUMERIC_DATE } from './token_claims'
@@ -135,11 +135,19 @@ function verify(token: unknown, secret: SecretInput | undefined, options: Verify
  * @example
  * const claims = verifyToken(token, secret, { purpose: 'api' }) // { uid: 42, iat, exp, pur } or null
  */
-export function verifyToken(token: string, secret: SecretInput | undefined, options: VerifyTokenOptions = {}): TokenPayload | null {
+export function verifyToken(
+  token: string,
+  secret: SecretInput | undefined,
+  options: VerifyTokenOptions = {},
+): TokenPayload | null {
   return orNull(verify(token, secret, options))
 }
 
 /** Like `verifyToken`, but throws a `KeycardError` whose code says why. */
-export function verifyTokenOrThrow(token: string, secret: SecretInput | undefined, options: VerifyTokenOptions = {}): TokenPayload {
+export function verifyTokenOrThrow(
+  token: string,
+  secret: SecretInput | undefined,
+  options: VerifyTokenOptions = {},
+): TokenPayload {
   return orThrow(verify(token, secret, options))
 }

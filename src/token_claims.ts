@@ -35,7 +35,11 @@ const bad = (message: string) => new Failure('ERR_BAD_FORMAT', message)
 /** Null when `claims` are acceptable under `policy`, else the reason. */
 export function checkClaims(claims: Record<string, unknown>, policy: ClaimPolicy): Failure | null {
   const { exp, nbf, iat, aud, iss, pur } = claims
-  for (const [name, value] of [['exp', exp], ['nbf', nbf], ['iat', iat]] as const) {
+  for (const [name, value] of [
+    ['exp', exp],
+    ['nbf', nbf],
+    ['iat', iat],
+  ] as const) {
     if (value !== undefined && !isNumericDate(value)) return bad(`the ${name} claim must be an integer NumericDate`)
   }
   if (iss !== undefined && typeof iss !== 'string') return bad('the iss claim must be a string')
@@ -51,11 +55,14 @@ export function checkClaims(claims: Record<string, unknown>, policy: ClaimPolicy
   } else if ((exp as number) <= now - tolerance) {
     return new Failure('ERR_EXPIRED', 'the token has expired')
   }
-  if (nbf !== undefined && (nbf as number) > now + tolerance) return new Failure('ERR_NOT_YET_VALID', 'the token is not valid yet (nbf)')
-  if (iat !== undefined && (iat as number) > now + tolerance) return new Failure('ERR_NOT_YET_VALID', 'the token was issued in the future (iat)')
+  if (nbf !== undefined && (nbf as number) > now + tolerance)
+    return new Failure('ERR_NOT_YET_VALID', 'the token is not valid yet (nbf)')
+  if (iat !== undefined && (iat as number) > now + tolerance)
+    return new Failure('ERR_NOT_YET_VALID', 'the token was issued in the future (iat)')
   if (policy.maxAgeSeconds !== undefined) {
     if (iat === undefined) return bad('maxAge needs an iat claim')
-    if (now - (iat as number) > policy.maxAgeSeconds + tolerance) return new Failure('ERR_EXPIRED', 'the token is older than maxAge')
+    if (now - (iat as number) > policy.maxAgeSeconds + tolerance)
+      return new Failure('ERR_EXPIRED', 'the token is older than maxAge')
   }
 
   // RFC 7519 §4.1.3: a token meant for an audience is refused by whoever does not identify with it.

@@ -28,8 +28,10 @@ export function keyIndexForHeader(segment: string, keyring: Keyring): number | F
   const header = text === null || text === undefined ? null : parseJsonObject(text)
   if (!header) return BAD_FORMAT
   if (header.alg !== 'HS256') return NOT_HS256
-  if (header.crit !== undefined) return new Failure('ERR_BAD_FORMAT', 'token header has crit extensions keycard does not implement')
-  if (header.b64 !== undefined && header.b64 !== true) return new Failure('ERR_BAD_FORMAT', 'unencoded payloads (b64) are not accepted')
+  if (header.crit !== undefined)
+    return new Failure('ERR_BAD_FORMAT', 'token header has crit extensions keycard does not implement')
+  if (header.b64 !== undefined && header.b64 !== true)
+    return new Failure('ERR_BAD_FORMAT', 'unencoded payloads (b64) are not accepted')
   if (header.typ !== undefined && (typeof header.typ !== 'string' || !/^(application\/)?jwt$/i.test(header.typ))) {
     return new Failure('ERR_BAD_FORMAT', 'token typ is not JWT')
   }

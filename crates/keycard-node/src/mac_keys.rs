@@ -38,7 +38,11 @@ impl MacKeys {
     #[napi(constructor, catch_unwind)]
     pub fn new(secrets: Vec<Buffer>, info: Option<String>, base64_std: bool) -> Result<Self, &'static str> {
         let slices: Vec<&[u8]> = secrets.iter().map(|s| s.as_ref()).collect();
-        let alphabet = if base64_std { Alphabet::Base64NoPad } else { Alphabet::Base64Url };
+        let alphabet = if base64_std {
+            Alphabet::Base64NoPad
+        } else {
+            Alphabet::Base64Url
+        };
         let inner = mac::MacKeys::new(&slices, info.as_deref().map(str::as_bytes), alphabet).map_err(map_error)?;
         Ok(Self { inner })
     }

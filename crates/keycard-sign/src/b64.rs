@@ -62,18 +62,30 @@ mod tests {
     #[test]
     fn rejects_non_canonical_and_foreign_characters() {
         let good = encode(Alphabet::Base64Url, &[7u8; 32]);
-        // The last character of 32 bytes carries 4 data bits and 2 zero bits: flip a zero bit.
+        // The last character of 32 bytes carries 4 data bits and 2 zero bits: set a zero bit.
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let mut bad = good.clone().into_bytes();
         let last = bad.len() - 1;
-        bad[last] = if bad[last] == b'A' { b'B' } else { b'A' + 1 };
+        let value = ALPHABET.iter().position(|&c| c == bad[last]).unwrap();
+        bad[last] = ALPHABET[value | 1];
         assert_eq!(decode_exact::<32>(Alphabet::Base64Url, &bad), Err(Error::BadFormat));
         for junk in ["=", "+", "/", " ", "!", "%"] {
             let mut s = good.clone();
             s.replace_range(0..1, junk);
-            assert_eq!(decode_exact::<32>(Alphabet::Base64Url, s.as_bytes()), Err(Error::BadFormat), "{junk}");
+            assert_eq!(
+                decode_exact::<32>(Alphabet::Base64Url, s.as_bytes()),
+                Err(Error::BadFormat),
+                "{junk}"
+            );
         }
         let padded = format!("{good}=");
-        assert_eq!(decode_exact::<32>(Alphabet::Base64Url, padded.as_bytes()), Err(Error::BadFormat));
-        assert_eq!(decode_exact::<32>(Alphabet::Base64Url, &good.as_bytes()[1..]), Err(Error::BadFormat));
+        assert_eq!(
+            decode_exact::<32>(Alphabet::Base64Url, padded.as_bytes()),
+            Err(Error::BadFormat)
+        );
+        assert_eq!(
+            decode_exact::<32>(Alphabet::Base64Url, &good.as_bytes()[1..]),
+            Err(Error::BadFormat)
+        );
     }
 }

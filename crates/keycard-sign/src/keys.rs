@@ -75,6 +75,9 @@ mod tests {
         assert_ne!(*a, *b);
         assert_eq!(derive_key(&[9u8; 31], b"x").unwrap_err(), Error::KeyTooShort);
         assert_eq!(key_id(&secret).len(), 8);
-        assert_eq!(hkdf_sha256(&secret, b"", b"", HKDF_MAX_LEN + 1), Err(Error::ParamsOutOfRange));
+        assert_eq!(
+            hkdf_sha256(&secret, b"", b"", HKDF_MAX_LEN + 1),
+            Err(Error::ParamsOutOfRange)
+        );
     }
 }

@@ -123,13 +123,22 @@ mod tests {
 
     #[test]
     fn refuses_bad_input() {
-        assert!(matches!(MacKeys::new(&[b"short"], None, Alphabet::Base64Url), Err(Error::KeyTooShort)));
-        assert!(matches!(MacKeys::new(&[], None, Alphabet::Base64Url), Err(Error::UnknownKey)));
+        assert!(matches!(
+            MacKeys::new(&[b"short"], None, Alphabet::Base64Url),
+            Err(Error::KeyTooShort)
+        ));
+        assert!(matches!(
+            MacKeys::new(&[], None, Alphabet::Base64Url),
+            Err(Error::UnknownKey)
+        ));
         let ring = MacKeys::new(&[A], None, Alphabet::Base64Url).unwrap();
         assert_eq!(ring.verify_signed(b"no-separator"), Err(Error::BadFormat));
         assert_eq!(ring.verify_signed(b"v."), Err(Error::BadFormat));
         let tag = ring.tag(b"v");
         assert_eq!(ring.verify_tag(b"v", tag.as_bytes(), Some(1)), Err(Error::UnknownKey));
-        assert_eq!(ring.verify_tag(b"v", &tag.as_bytes()[..42], None), Err(Error::BadFormat));
+        assert_eq!(
+            ring.verify_tag(b"v", &tag.as_bytes()[..42], None),
+            Err(Error::BadFormat)
+        );
     }
 }

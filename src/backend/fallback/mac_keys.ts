@@ -47,7 +47,7 @@ export class FallbackMacKeys implements MacKeys {
     if (!(this.#std ? TAG_STD : TAG_URL).test(tag)) return VERIFY_BAD_FORMAT
     const expected = Buffer.from(tag, this.#std ? 'base64' : 'base64url')
     if (keyIndex >= this.#keys.length) return VERIFY_UNKNOWN_KEY
-    const first = keyIndex < 0 ? 0 : keyIndex
+    const first = Math.max(keyIndex, 0)
     const last = keyIndex < 0 ? this.#keys.length - 1 : keyIndex
     for (let i = first; i <= last; i++) {
       // Both sides are 32 bytes here, so timingSafeEqual cannot throw on a length mismatch.
