@@ -67,7 +67,8 @@ export class Keyring {
   constructor(secrets: Secret | ReadonlyArray<Secret | KeyringEntry>) {
     const list: ReadonlyArray<Secret | KeyringEntry> =
       typeof secrets === 'string' || secrets instanceof Uint8Array ? [secrets] : secrets
-    if (!Array.isArray(list) || list.length === 0) throw createError('ERR_NO_SECRET', 'a keyring needs at least one secret')
+    if (!Array.isArray(list)) throw createError('ERR_INVALID_ARGUMENT', 'a keyring takes a secret or an array of secrets')
+    if (list.length === 0) throw createError('ERR_NO_SECRET', 'a keyring needs at least one secret')
     const backend = activeBackend()
     this.#secrets = list.map((entry) => secretBytes(isEntry(entry) ? entry.secret : entry))
     this.ids = list.map((entry, i) => {

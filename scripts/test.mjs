@@ -1,0 +1,74 @@
+// The README's test command (`npm test`) after ensure-built: every suite, one summary line.
+//   1. ava with KEYCARD_BACKEND=native     2. ava with KEYCARD_BACKEND=fallback
+//   3. cargo test (Rust core and vectors)  4. the install proof (packed tarballs, scripts/pack-test.mjs)
+// Prints each suite's output as it runs, then `N passed, M failed` over all of them.
+// KEYCARD_SKIP_NATIVE_BUILD=1 runs only the fallback suite (for machines without Rust).
+import { spawn } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const ava = join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')
+const fallbackOnly = process.env.KEYCARD_SKIP_NATIVE_BUILD === '1'
+
+/** Counts from TAP (`ok`/`not ok` lines): ava --tap and scripts/pack-test.mjs. */
+function countTap(text) {
+  return {
+    passed: (text.match(/^ok /gm) ?? []).length,
+    failed: (text.match(/^not ok /gm) ?? []).length,
+  }
+}
+
+/** Counts from cargo's `test result: ok. 9 passed; 0 failed;` lines. */
+function countCargo(text) {
+  let passed = 0
+  let failed = 0
+  for (const m of text.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    passed += Number(m[1])
+    failed += Number(m[2])
+  }
+  return { passed, failed }
+}
+
+const suites = [
+  { name: 'ava (native)', cmd: process.execPath, args: [ava, '--tap'], env: { KEYCARD_BACKEND: 'native' }, count: countTap, native: true },
+  { name: 'ava (fallback)', cmd: process.execPath, args: [ava, '--tap'], env: { KEYCARD_BACKEND: 'fallback' }, count: countTap },
+  { name: 'cargo test', cmd: 'cargo', args: ['test', '--workspace', '--quiet'], env: {}, count: countCargo, native: true },
+  { name: 'install proof', cmd: process.execPath, args: [join(root, 'scripts', 'pack-test.mjs')], env: {}, count: countTap, native: true },
+]
+
+function run(suite) {
+  return new Promise((resolve) => {
+    console.log(`\n=== ${suite.name} ===`)
+    const child = spawn(suite.cmd, suite.args, { cwd: root, env: { ...process.env, ...suite.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk) => {
+        output += chunk
+        process.stdout.write(chunk)
+      })
+    }
+    child.on('error', (err) => resolve({ passed: 0, failed: 1, note: err.message }))
+    child.on('close', (code) => {
+      const counts = suite.count(output)
+      // A suite that exits non-zero without reporting a failure (a crash, a compile error) still fails.
+      if (code !== 0 && counts.failed === 0) counts.failed = 1
+      if (counts.passed + counts.failed === 0) counts.failed = 1
+      resolve(counts)
+    })
+  })
+}
+
+let passed = 0
+let failed = 0
+const lines = []
+for (const suite of suites) {
+  if (fallbackOnly && suite.native) continue
+  const counts = await run(suite)
+  passed += counts.passed
+  failed += counts.failed
+  lines.push(`${suite.name}: ${counts.passed} passed, ${counts.failed} failed`)
+}
+console.log(`\n${lines.join('\n')}`)
+console.log(`${passed} passed, ${failed} failed`)
+process.exitCode = failed === 0 ? 0 : 1
