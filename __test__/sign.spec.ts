@@ -1,6 +1,6 @@
 import test from 'ava'
 import cookieSignature from 'cookie-signature'
-import { Keyring, sign, unsign, unsignOrThrow } from '../src/index'
+import { type KeycardError, Keyring, sign, unsign, unsignOrThrow } from '../src/index'
 import { fallback, native, on, SECRET, SECRET_2, SECRET_BYTES, t_ } from './helpers/backends'
 
 const TAG = /^[A-Za-z0-9_-]{43}$/
@@ -94,7 +94,7 @@ test(t_('sign: hostile signatures return null and never throw (SECURITY 2, 3)'),
   for (const [name, input] of Object.entries(cases)) {
     if (input === signed) continue
     t.is(unsign(input, SECRET), null, name)
-    const err = t.throws(() => unsignOrThrow(input, SECRET), undefined, name)
+    const err = t.throws<KeycardError>(() => unsignOrThrow(input, SECRET), undefined, name)
     t.true(err?.code === 'ERR_BAD_FORMAT' || err?.code === 'ERR_BAD_SIGNATURE', `${name}: ${err?.code}`)
   }
   t.throws(() => unsignOrThrow('v.AAAA', SECRET), { code: 'ERR_BAD_FORMAT' })

@@ -299,7 +299,19 @@ function checkTar(name, file, predicate) {
   }
 }
 
-const INSTALL_FLAGS = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']
+// Installing tarball paths needs no registry for the packages themselves, but npm still requests
+// the packument of the optional platform package while building the tree (seen: GET 404, twice),
+// even with --omit=optional, which only keeps it from being installed. --prefer-offline plus short
+// fetch limits keep that cheap when the registry answers and bounded when it does not.
+const INSTALL_FLAGS = [
+  'install',
+  '--no-audit',
+  '--no-fund',
+  '--prefer-offline',
+  '--fetch-retries=1',
+  '--fetch-timeout=20000',
+  '--loglevel=error',
+]
 
 function install(project, label, tarballs, extraFlags = []) {
   const r = npm([...INSTALL_FLAGS, ...extraFlags, ...tarballs], project)

@@ -31,16 +31,34 @@ function countCargo(text) {
 }
 
 const suites = [
-  { name: 'ava (native)', cmd: process.execPath, args: [ava, '--tap'], env: { KEYCARD_BACKEND: 'native' }, count: countTap, native: true },
+  {
+    name: 'ava (native)',
+    cmd: process.execPath,
+    args: [ava, '--tap'],
+    env: { KEYCARD_BACKEND: 'native' },
+    count: countTap,
+    native: true,
+  },
   { name: 'ava (fallback)', cmd: process.execPath, args: [ava, '--tap'], env: { KEYCARD_BACKEND: 'fallback' }, count: countTap },
   { name: 'cargo test', cmd: 'cargo', args: ['test', '--workspace', '--quiet'], env: {}, count: countCargo, native: true },
-  { name: 'install proof', cmd: process.execPath, args: [join(root, 'scripts', 'pack-test.mjs')], env: {}, count: countTap, native: true },
+  {
+    name: 'install proof',
+    cmd: process.execPath,
+    args: [join(root, 'scripts', 'pack-test.mjs')],
+    env: {},
+    count: countTap,
+    native: true,
+  },
 ]
 
 function run(suite) {
   return new Promise((resolve) => {
     console.log(`\n=== ${suite.name} ===`)
-    const child = spawn(suite.cmd, suite.args, { cwd: root, env: { ...process.env, ...suite.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(suite.cmd, suite.args, {
+      cwd: root,
+      env: { ...process.env, ...suite.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let output = ''
     for (const stream of [child.stdout, child.stderr]) {
       stream.on('data', (chunk) => {

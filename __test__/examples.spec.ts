@@ -1,0 +1,21 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import test from 'ava'
+import { t_ } from './helpers/backends'
+
+const root = join(__dirname, '..')
+
+test(t_('examples: the demo runs and shows real results on this backend'), (t) => {
+  const out = execFileSync(process.execPath, [join(root, 'examples', 'demo.mjs')], {
+    cwd: root,
+    encoding: 'utf8',
+    env: process.env,
+  })
+  t.regex(out, new RegExp(`keycard backend: ${process.env.KEYCARD_BACKEND ?? 'native'}`))
+  t.regex(out, /unsign \(right cookie\) user-42/)
+  t.regex(out, /unsign \(other cookie\) null/)
+  t.regex(out, /unsign \(tampered\) +null/)
+  t.regex(out, /verifyToken \(wrong aud\) null/)
+  t.regex(out, /verify \(same session\) +true/)
+  t.regex(out, /verify \(other session\) false/)
+})

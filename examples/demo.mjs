@@ -1,0 +1,27 @@
+// keycard demo: which backend runs, a signed cookie value, a token, a CSRF token.
+// Run with `npm run demo` (builds what is missing first). Try KEYCARD_BACKEND=fallback npm run demo.
+import { backend, createCsrfToken, Keyring, randomId, sign, signToken, unsign, verifyCsrfToken, verifyToken } from 'keycard'
+
+// A real app reads its secret from the environment; the demo makes one up if none is set.
+const secret = process.env.KEYCARD_SECRET ?? randomId(32)
+const keys = new Keyring(secret)
+
+const info = backend()
+console.log(`keycard backend: ${info.name} (${info.reason}), version ${info.version}\n`)
+
+const cookie = sign('user-42', keys, { purpose: 'uid' })
+console.log('signed cookie value  ', cookie)
+console.log('unsign (right cookie)', unsign(cookie, keys, { purpose: 'uid' }))
+console.log('unsign (other cookie)', unsign(cookie, keys, { purpose: 'cart' }))
+console.log('unsign (tampered)    ', unsign(cookie.replace('42', '43'), keys, { purpose: 'uid' }))
+
+const token = signToken({ uid: 42, role: 'admin' }, keys, { expiresIn: '15m', audience: 'api', purpose: 'access' })
+console.log('\ntoken                ', token)
+console.log('verifyToken          ', verifyToken(token, keys, { audience: 'api', purpose: 'access' }))
+console.log('verifyToken (wrong aud)', verifyToken(token, keys, { audience: 'admin', purpose: 'access' }))
+
+const sessionId = randomId()
+const csrf = createCsrfToken(sessionId, keys)
+console.log('\ncsrf token           ', csrf)
+console.log('verify (same session) ', verifyCsrfToken(csrf, sessionId, keys))
+console.log('verify (other session)', verifyCsrfToken(csrf, randomId(), keys))
