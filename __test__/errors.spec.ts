@@ -28,6 +28,7 @@ test(t_('errors: each code belongs to one family and keeps its code'), (t) => {
     ['ERR_WRONG_PURPOSE', ClaimError],
     ['ERR_WRONG_AUDIENCE', ClaimError],
     ['ERR_WRONG_ISSUER', ClaimError],
+    ['ERR_WRONG_SUBJECT', ClaimError],
     ['ERR_PARAMS_OUT_OF_RANGE', ParameterError],
     ['ERR_INVALID_ARGUMENT', ParameterError],
     ['ERR_BAD_CONFIG', ParameterError],

@@ -111,6 +111,10 @@ test(t_('sign: non-string inputs, lone surrogates and oversized inputs'), (t) =>
   t.is(unsign(huge, SECRET), null)
   t.throws(() => unsignOrThrow(huge, SECRET), { code: 'ERR_TOO_LARGE' })
   t.is(unsign(huge, SECRET, { maxLength: 80_000 }), 'x'.repeat(70_000))
+  // A bad limit must not silently lift the limit.
+  for (const maxLength of [Number.NaN, '100000', 0]) {
+    t.throws(() => unsign(huge, SECRET, { maxLength: maxLength as number }), { code: 'ERR_INVALID_ARGUMENT' })
+  }
 })
 
 test(t_('sign: short, empty, placeholder and missing secrets are refused (SECURITY 1)'), (t) => {

@@ -14,7 +14,7 @@ import { createError } from './errors'
 
 /** A secret: a string (its UTF-8 bytes count) or bytes, at least 32 bytes long. */
 export type Secret = string | Uint8Array
-/** A secret with an explicit key id (8+ characters of `[A-Za-z0-9_-]`, at most 64). */
+/** A secret with an explicit key id (1 to 64 characters of `[A-Za-z0-9_-]`). */
 export interface KeyringEntry {
   id?: string
   secret: Secret

@@ -10,7 +10,7 @@ import { activeBackend } from './backend'
 import type { MacKeys } from './backend/types'
 import { createError } from './errors'
 import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
-import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from './verify_result'
+import { BAD_FORMAT, Failure, failureOf, maxLengthOption, orNull, orThrow } from './verify_result'
 
 export interface SignOptions extends KeyOptions {
   /** What the value is for (e.g. the cookie name); a value only verifies for its purpose. Default ''. */
@@ -71,7 +71,7 @@ function orTooLarge(maxLength: number): Failure {
 }
 
 function run(signed: unknown, secret: SecretInput | undefined, options: UnsignOptions | undefined): string | Failure {
-  return unsignResult(signed, macKeysFor(secret, options), options?.maxLength ?? DEFAULT_MAX_LENGTH)
+  return unsignResult(signed, macKeysFor(secret, options), maxLengthOption(options?.maxLength, DEFAULT_MAX_LENGTH))
 }
 
 /**

@@ -12,7 +12,7 @@ import { parseJsonObject } from './json_strict'
 import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
 import { checkClaims, MAX_NUMERIC_DATE } from './token_claims'
 import { keyIndexForHeader } from './token_header'
-import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from './verify_result'
+import { BAD_FORMAT, Failure, failureOf, maxLengthOption, orNull, orThrow } from './verify_result'
 
 export type TokenPayload = Record<string, unknown>
 
@@ -35,6 +35,8 @@ export interface VerifyTokenOptions extends KeyOptions {
   audience?: string | readonly string[]
   /** Accepted issuer(s). */
   issuer?: string | readonly string[]
+  /** Required subject: the token's `sub` must equal it. */
+  subject?: string
   /** Required purpose; must equal the token's `pur` (both absent is a match). */
   purpose?: string
   /** Leeway for exp, nbf and iat. Default 0. */
@@ -70,14 +72,35 @@ function seconds(value: Duration, name: string): number {
  */
 export function signToken(payload: TokenPayload, secret: SecretInput | undefined, options: SignTokenOptions = {}): string {
   const keyring = resolveKeyring(secret, options)
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+  // The tag check also refuses Map, Set, Date and the like: spreading them below would silently
+  // sign `{}` (their data is not in own enumerable properties).
+  if (
+    typeof payload !== 'object' ||
+    payload === null ||
+    Array.isArray(payload) ||
+    Object.prototype.toString.call(payload) !== '[object Object]'
+  ) {
     throw createError('ERR_INVALID_ARGUMENT', 'a token payload must be a plain object')
   }
   const iat = Math.floor(nowMs(options.now) / 1000)
+  // checkClaims refuses NumericDates outside 0..MAX_NUMERIC_DATE as malformed, so never sign one:
+  // a `now` before 1970 or an nbf past 9999 would make a token that no keycard verifier accepts.
+  if (iat < 0) throw createError('ERR_INVALID_ARGUMENT', 'now is before 1970')
   const exp = iat + seconds(options.expiresIn ?? DEFAULT_EXPIRES_IN, 'expiresIn')
   if (exp > MAX_NUMERIC_DATE) throw createError('ERR_INVALID_ARGUMENT', 'expiresIn reaches past the year 9999')
   const claims: TokenPayload = { ...payload, iat, exp }
-  if (options.notBefore !== undefined) claims.nbf = iat + seconds(options.notBefore, 'notBefore')
+  if (options.notBefore !== undefined) {
+    const nbf = iat + seconds(options.notBefore, 'notBefore')
+    if (nbf > MAX_NUMERIC_DATE) throw createError('ERR_INVALID_ARGUMENT', 'notBefore reaches past the year 9999')
+    claims.nbf = nbf
+  }
+  const isStrings = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.every((a) => typeof a === 'string'))
+  if (options.audience !== undefined && !isStrings(options.audience))
+    throw createError('ERR_INVALID_ARGUMENT', 'audience must be a string or strings')
+  for (const name of ['issuer', 'subject', 'purpose'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'string')
+      throw createError('ERR_INVALID_ARGUMENT', `${name} must be a string`)
+  }
   if (options.audience !== undefined) claims.aud = options.audience
   if (options.issuer !== undefined) claims.iss = options.issuer
   if (options.subject !== undefined) claims.sub = options.subject
@@ -90,7 +113,6 @@ export function signToken(payload: TokenPayload, secret: SecretInput | undefined
   } catch (err) {
     throw createError('ERR_NOT_SERIALIZABLE', 'the token payload cannot be serialised as JSON', err)
   }
-  if (!json.isWellFormed()) throw createError('ERR_BAD_FORMAT', 'the token payload contains a lone surrogate')
   const input = `${keyring.tokenHeaders()[0]}.${encodeBase64Url(json)}`
   return `${input}.${keyring.macKeys(activeBackend(), null).tag(input)}`
 }
@@ -103,13 +125,14 @@ function verify(token: unknown, secret: SecretInput | undefined, options: Verify
     toleranceSeconds: options.clockTolerance === undefined ? 0 : toMilliseconds(options.clockTolerance, 'clockTolerance') / 1000,
     audience: options.audience,
     issuer: options.issuer,
+    subject: options.subject,
     purpose: options.purpose,
     maxAgeSeconds: options.maxAge === undefined ? undefined : toMilliseconds(options.maxAge, 'maxAge') / 1000,
     requireExpiry: options.requireExpiry ?? true,
   }
 
+  const maxLength = maxLengthOption(options.maxLength, DEFAULT_MAX_LENGTH)
   if (typeof token !== 'string') return BAD_FORMAT
-  const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH
   if (token.length > maxLength) return new Failure('ERR_TOO_LARGE', `token longer than ${maxLength}`)
   const first = token.indexOf('.')
   const second = token.indexOf('.', first + 1)

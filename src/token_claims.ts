@@ -16,6 +16,7 @@ export interface ClaimPolicy {
   toleranceSeconds: number
   audience?: string | readonly string[]
   issuer?: string | readonly string[]
+  subject?: string
   purpose?: string
   /** Max age in seconds since iat. */
   maxAgeSeconds?: number
@@ -34,7 +35,7 @@ const bad = (message: string) => new Failure('ERR_BAD_FORMAT', message)
 
 /** Null when `claims` are acceptable under `policy`, else the reason. */
 export function checkClaims(claims: Record<string, unknown>, policy: ClaimPolicy): Failure | null {
-  const { exp, nbf, iat, aud, iss, pur } = claims
+  const { exp, nbf, iat, aud, iss, sub, pur } = claims
   for (const [name, value] of [
     ['exp', exp],
     ['nbf', nbf],
@@ -43,6 +44,7 @@ export function checkClaims(claims: Record<string, unknown>, policy: ClaimPolicy
     if (value !== undefined && !isNumericDate(value)) return bad(`the ${name} claim must be an integer NumericDate`)
   }
   if (iss !== undefined && typeof iss !== 'string') return bad('the iss claim must be a string')
+  if (sub !== undefined && typeof sub !== 'string') return bad('the sub claim must be a string')
   if (pur !== undefined && typeof pur !== 'string') return bad('the pur claim must be a string')
   if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
     return bad('the aud claim must be a string or an array of strings')
@@ -76,6 +78,8 @@ export function checkClaims(claims: Record<string, unknown>, policy: ClaimPolicy
   if (policy.issuer !== undefined && (typeof iss !== 'string' || !oneOf(policy.issuer, iss))) {
     return new Failure('ERR_WRONG_ISSUER', 'the token comes from another issuer')
   }
+  if (policy.subject !== undefined && sub !== policy.subject)
+    return new Failure('ERR_WRONG_SUBJECT', 'the token is about another subject')
   // A purpose must match both ways: a token made for a purpose is refused where none is expected.
   if (pur !== policy.purpose) return new Failure('ERR_WRONG_PURPOSE', 'the token was made for another purpose')
   return null

@@ -1,0 +1,1019 @@
+import { createHmac } from 'node:crypto'
+import fs, { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import test, { type ExecutionContext } from 'ava'
+import { decodeProtectedHeader, jwtVerify, SignJWT } from 'jose'
+import {
+  ClaimError,
+  FormatError,
+  KeycardError,
+  KeyError,
+  Keyring,
+  ParameterError,
+  type SecretInput,
+  signToken,
+  type TokenPayload,
+  VerificationError,
+  type VerifyTokenOptions,
+  verifyToken,
+  verifyTokenOrThrow,
+} from '../src/index'
+import { fallback, native, on, SECRET, SECRET_2, SECRET_BYTES, t_ } from './helpers/backends'
+
+// --- Helpers ---------------------------------------------------------------------------------------
+
+/** A fixed clock: 2030-01-01T12:00:00Z. */
+const NOW = Date.UTC(2030, 0, 1, 12, 0, 0)
+const NOW_S = NOW / 1000
+const MAX_NUMERIC_DATE = 253_402_300_799 // 9999-12-31T23:59:59Z
+
+const utf8 = (text: string) => new TextEncoder().encode(text)
+const b64u = (data: string | Uint8Array) =>
+  (typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data)).toString('base64url')
+const unb64u = (segment: string) => Buffer.from(segment, 'base64url').toString('utf8')
+const segments = (token: string) => token.split('.')
+
+/** HS256 over `input` with `key`, computed here with node:crypto (independent of keycard). */
+const mac = (input: string, key: string | Uint8Array = SECRET) => createHmac('sha256', key).update(input).digest('base64url')
+
+/** A compact JWS whose header and payload are exactly these texts (or bytes), with a VALID HMAC. */
+function forge(header: string | Uint8Array, payload: string | Uint8Array, key: string | Uint8Array = SECRET): string {
+  return resign(b64u(header), b64u(payload), key)
+}
+
+/** Two already-encoded segments plus a valid HMAC over them, as they are written. */
+const resign = (h: string, p: string, key: string | Uint8Array = SECRET) => `${h}.${p}.${mac(`${h}.${p}`, key)}`
+
+const HS256 = '{"alg":"HS256","typ":"JWT"}'
+const CLAIMS = `{"sub":"u1","iat":${NOW_S},"exp":${NOW_S + 3600}}`
+const kidOf = (secret: SecretInput, i = 0) =>
+  (secret instanceof Keyring ? secret : new Keyring(secret as string)).ids[i] as string
+
+/** Refused by both verifiers: `verifyToken` gives null and `verifyTokenOrThrow` throws `code`. */
+function refused(
+  t: ExecutionContext,
+  token: string,
+  code: string,
+  options: VerifyTokenOptions = {},
+  secret: SecretInput = SECRET,
+  label = token.slice(0, 80),
+) {
+  const opts = { now: NOW, ...options }
+  t.is(verifyToken(token, secret, opts), null, label)
+  t.throws(() => verifyTokenOrThrow(token, secret, opts), { code, instanceOf: KeycardError }, label)
+}
+
+/** Accepted by both verifiers, which agree; returns the claims. */
+function accepted(t: ExecutionContext, token: string, options: VerifyTokenOptions = {}, secret: SecretInput = SECRET) {
+  const opts = { now: NOW, ...options }
+  const claims = verifyTokenOrThrow(token, secret, opts)
+  t.deepEqual(verifyToken(token, secret, opts), claims)
+  return claims
+}
+
+/** The code verifyTokenOrThrow throws, or 'OK'. */
+function outcome(token: string, options: VerifyTokenOptions = {}, secret: SecretInput = SECRET): string {
+  try {
+    verifyTokenOrThrow(token, secret, { now: NOW, ...options })
+    return 'OK'
+  } catch (err) {
+    return err instanceof KeycardError ? err.code : `not a KeycardError: ${String(err)}`
+  }
+}
+
+// --- 1. Round trip, claims, payload -----------------------------------------------------------------
+
+test(t_('token: round trip with the documented header, the raw secret as HS256 key and a 1h default expiry'), (t) => {
+  const token = signToken({ uid: 42, roles: ['a', 'b'] }, SECRET, { now: NOW })
+  const [h, p, s] = segments(token) as [string, string, string]
+  t.is(segments(token).length, 3)
+  t.is(unb64u(h), `{"alg":"HS256","typ":"JWT","kid":"${kidOf(SECRET)}"}`)
+  t.is(unb64u(p), `{"uid":42,"roles":["a","b"],"iat":${NOW_S},"exp":${NOW_S + 3600}}`)
+  t.is(s, mac(`${h}.${p}`, SECRET)) // keyed by the secret exactly as given
+  t.deepEqual(accepted(t, token), { uid: 42, roles: ['a', 'b'], iat: NOW_S, exp: NOW_S + 3600 })
+  // Bytes secrets key the HMAC as given too.
+  const bytesToken = signToken({ uid: 1 }, SECRET_BYTES, { now: NOW })
+  const [bh, bp, bs] = segments(bytesToken) as [string, string, string]
+  t.is(bs, mac(`${bh}.${bp}`, SECRET_BYTES))
+  t.deepEqual(accepted(t, bytesToken, {}, SECRET_BYTES), { uid: 1, iat: NOW_S, exp: NOW_S + 3600 })
+  refused(t, bytesToken, 'ERR_UNKNOWN_KEY') // another secret, another kid
+})
+
+test(t_('token: now accepts a Date and sub-second times round down'), (t) => {
+  const a = signToken({ x: 1 }, SECRET, { now: NOW })
+  t.is(signToken({ x: 1 }, SECRET, { now: new Date(NOW) }), a)
+  t.is(signToken({ x: 1 }, SECRET, { now: NOW + 999 }), a)
+  t.not(signToken({ x: 1 }, SECRET, { now: NOW + 1000 }), a)
+  t.throws(() => signToken({}, SECRET, { now: Number.NaN }), { code: 'ERR_INVALID_ARGUMENT' })
+  t.throws(() => signToken({}, SECRET, { now: new Date('nope') }), { code: 'ERR_INVALID_ARGUMENT' })
+  t.throws(() => verifyToken(a, SECRET, { now: Number.POSITIVE_INFINITY }), { code: 'ERR_INVALID_ARGUMENT' })
+})
+
+test(t_('token: iat exp nbf aud iss sub pur come from the options'), (t) => {
+  const token = signToken({ uid: 1 }, SECRET, {
+    now: NOW,
+    expiresIn: '15m',
+    notBefore: '30s',
+    audience: ['api', 'web'],
+    issuer: 'auth.example',
+    subject: 'user-1',
+    purpose: 'login',
+  })
+  const expected = {
+    uid: 1,
+    iat: NOW_S,
+    exp: NOW_S + 900,
+    nbf: NOW_S + 30,
+    aud: ['api', 'web'],
+    iss: 'auth.example',
+    sub: 'user-1',
+    pur: 'login',
+  }
+  t.deepEqual(JSON.parse(unb64u(segments(token)[1] as string)), expected)
+  const options = { audience: 'web', issuer: 'auth.example', purpose: 'login' }
+  t.deepEqual(accepted(t, token, { ...options, now: NOW + 30_000 }), expected)
+  refused(t, token, 'ERR_NOT_YET_VALID', { ...options, now: NOW + 29_000 })
+  refused(t, token, 'ERR_EXPIRED', { ...options, now: NOW + 900_000 })
+
+  // Durations: numbers are milliseconds, strings carry their unit.
+  const expOf = (expiresIn: number | string) =>
+    JSON.parse(unb64u(segments(signToken({}, SECRET, { now: NOW, expiresIn }))[1] as string)).exp - NOW_S
+  t.is(expOf(90_000), 90)
+  t.is(expOf('2h'), 7200)
+  t.is(expOf('7d'), 604_800)
+  t.is(expOf('45s'), 45)
+  t.throws(() => signToken({}, SECRET, { expiresIn: -1 }), { code: 'ERR_INVALID_ARGUMENT' })
+  t.throws(() => signToken({}, SECRET, { expiresIn: '5 parsecs' }), { code: 'ERR_INVALID_ARGUMENT' })
+  t.throws(() => signToken({}, SECRET, { now: NOW, expiresIn: '500000w' }), { code: 'ERR_INVALID_ARGUMENT' })
+})
+
+test(t_('token: options win over payload claims, and a payload cannot set pur'), (t) => {
+  const hostile = { uid: 7, iat: 1, exp: 2, nbf: 3, aud: 'evil', iss: 'evil', sub: 'evil', pur: 'evil' }
+  const token = signToken(hostile, SECRET, {
+    now: NOW,
+    expiresIn: '10m',
+    notBefore: 0,
+    audience: 'api',
+    issuer: 'me',
+    subject: 'u7',
+    purpose: 'api',
+  })
+  t.deepEqual(accepted(t, token, { audience: 'api', issuer: 'me', purpose: 'api' }), {
+    uid: 7,
+    iat: NOW_S,
+    exp: NOW_S + 600,
+    nbf: NOW_S,
+    aud: 'api',
+    iss: 'me',
+    sub: 'u7',
+    pur: 'api',
+  })
+  // Without options, iat and exp are still ours, pur is dropped (the purpose only comes from the
+  // option), and the other payload claims stay.
+  const plain = signToken({ uid: 7, iat: 1, exp: 2, pur: 'admin', iss: 'x', sub: 's' }, SECRET, { now: NOW })
+  t.deepEqual(accepted(t, plain), { uid: 7, iat: NOW_S, exp: NOW_S + 3600, iss: 'x', sub: 's' })
+  refused(t, plain, 'ERR_WRONG_PURPOSE', { purpose: 'admin' })
+})
+
+test(t_('token: the payload must be a plain object'), (t) => {
+  for (const payload of [[], [1, 2], null, undefined, 'str', 42, true, new Map([['a', 1]]), new Date(NOW), new Set([1])]) {
+    t.throws(() => signToken(payload as unknown as TokenPayload, SECRET), {
+      code: 'ERR_INVALID_ARGUMENT',
+      instanceOf: ParameterError,
+    })
+  }
+  // Objects without a prototype are plain objects too.
+  const bare = Object.assign(Object.create(null) as TokenPayload, { a: 1 })
+  t.deepEqual(accepted(t, signToken(bare, SECRET, { now: NOW })), { a: 1, iat: NOW_S, exp: NOW_S + 3600 })
+})
+
+test(t_('token: BigInt, cyclic and unserialisable payloads are ERR_NOT_SERIALIZABLE'), (t) => {
+  const cyclic: TokenPayload = { a: 1 }
+  cyclic.self = cyclic
+  let deep: unknown = 1
+  for (let i = 0; i < 100_000; i++) deep = [deep]
+  const throwing = {
+    toJSON() {
+      throw new Error('no')
+    },
+  }
+  for (const payload of [{ n: 1n }, { nested: { n: 10n } }, cyclic, { deep }, { throwing }]) {
+    t.throws(() => signToken(payload, SECRET), { code: 'ERR_NOT_SERIALIZABLE', instanceOf: FormatError })
+  }
+})
+
+// --- 2. Rotation -------------------------------------------------------------------------------------
+
+test(t_('token: rotation, the kid header selects the key and unknown kids are refused'), (t) => {
+  const NEW = SECRET
+  const OLD = SECRET_2
+  const ring = new Keyring([NEW, OLD])
+  t.deepEqual(ring.ids, [kidOf(NEW), kidOf(OLD)])
+  const old = signToken({ v: 'old' }, OLD, { now: NOW })
+  t.is(decodeProtectedHeader(old).kid, ring.ids[1])
+  t.deepEqual(accepted(t, old, {}, ring), { v: 'old', iat: NOW_S, exp: NOW_S + 3600 })
+  t.deepEqual(accepted(t, old, {}, [NEW, OLD]), { v: 'old', iat: NOW_S, exp: NOW_S + 3600 })
+  refused(t, old, 'ERR_UNKNOWN_KEY', {}, NEW) // rotated out
+  const current = signToken({ v: 'new' }, ring, { now: NOW })
+  t.is(decodeProtectedHeader(current).kid, ring.ids[0])
+  t.is(accepted(t, current, {}, ring).v, 'new')
+  t.is(accepted(t, current, {}, NEW).v, 'new')
+  refused(t, current, 'ERR_UNKNOWN_KEY', {}, OLD)
+
+  // Given ids travel as kid.
+  const named = new Keyring([
+    { id: 'key-2030', secret: NEW },
+    { id: 'key-2029', secret: OLD },
+  ])
+  const oldNamed = signToken({ v: 1 }, new Keyring([{ id: 'key-2029', secret: OLD }]), { now: NOW })
+  t.is(decodeProtectedHeader(oldNamed).kid, 'key-2029')
+  t.is(accepted(t, oldNamed, {}, named).v, 1)
+
+  // The kid decides which key is tried: the old key's signature under the new key's kid fails.
+  refused(t, forge(`{"alg":"HS256","kid":"key-2030"}`, CLAIMS, OLD), 'ERR_BAD_SIGNATURE', {}, named)
+  t.is(accepted(t, forge(`{"alg":"HS256","kid":"key-2029"}`, CLAIMS, OLD), {}, named).sub, 'u1')
+  refused(t, forge(`{"alg":"HS256","kid":"key-2028"}`, CLAIMS, OLD), 'ERR_UNKNOWN_KEY', {}, named)
+  t.throws(() => verifyTokenOrThrow(forge(`{"alg":"HS256","kid":"nope"}`, CLAIMS), SECRET, { now: NOW }), {
+    instanceOf: KeyError,
+    code: 'ERR_UNKNOWN_KEY',
+  })
+
+  // Without a kid every key is tried; a key outside the ring still fails.
+  t.is(accepted(t, forge(HS256, CLAIMS, OLD), {}, named).sub, 'u1')
+  t.is(accepted(t, forge(HS256, CLAIMS, NEW), {}, named).sub, 'u1')
+  const outsider = 'outsider-secret-0123456789abcdef-0123456789'
+  refused(t, forge(HS256, CLAIMS, outsider), 'ERR_BAD_SIGNATURE', {}, named)
+  t.throws(() => verifyTokenOrThrow(forge(HS256, CLAIMS, outsider), named, { now: NOW }), { instanceOf: VerificationError })
+})
+
+// --- 3. jose interop -----------------------------------------------------------------------------------
+
+test(t_('token: jose verifies what keycard signs, with our claims and kid'), async (t) => {
+  const token = signToken({ uid: 42 }, SECRET, {
+    now: NOW,
+    expiresIn: '15m',
+    audience: 'api',
+    issuer: 'auth.example',
+    subject: 'user-42',
+    purpose: 'api',
+  })
+  const { payload, protectedHeader } = await jwtVerify(token, utf8(SECRET), {
+    currentDate: new Date(NOW),
+    algorithms: ['HS256'],
+    audience: 'api',
+    issuer: 'auth.example',
+    subject: 'user-42',
+    typ: 'JWT',
+    requiredClaims: ['exp', 'iat'],
+  })
+  t.deepEqual(protectedHeader, { alg: 'HS256', typ: 'JWT', kid: kidOf(SECRET) })
+  t.deepEqual(payload, {
+    uid: 42,
+    iat: NOW_S,
+    exp: NOW_S + 900,
+    aud: 'api',
+    iss: 'auth.example',
+    sub: 'user-42',
+    pur: 'api',
+  })
+  // Bytes secrets and rotated keys too (jose only needs the raw secret).
+  const fromBytes = signToken({ b: true }, SECRET_BYTES, { now: NOW })
+  t.is((await jwtVerify(fromBytes, SECRET_BYTES, { currentDate: new Date(NOW) })).payload.b, true)
+  const fromRing = signToken({ r: 1 }, new Keyring([SECRET_2, SECRET]), { now: NOW })
+  t.is((await jwtVerify(fromRing, utf8(SECRET_2), { currentDate: new Date(NOW) })).protectedHeader.kid, kidOf(SECRET_2))
+  // jose enforces our exp as well.
+  await t.throwsAsync(jwtVerify(token, utf8(SECRET), { currentDate: new Date(NOW + 900_000) }), {
+    code: 'ERR_JWT_EXPIRED',
+  } as never)
+  await t.throwsAsync(jwtVerify(token, utf8(SECRET_2), { currentDate: new Date(NOW) }), {
+    code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  } as never)
+})
+
+test(t_('token: keycard verifies what jose signs, with and without kid'), async (t) => {
+  const joseToken = (header: { alg: string; kid?: string; typ?: string }, key: string = SECRET) =>
+    new SignJWT({ uid: 7, role: 'admin' })
+      .setProtectedHeader(header)
+      .setIssuedAt(NOW_S)
+      .setExpirationTime(NOW_S + 600)
+      .setAudience(['api', 'web'])
+      .setIssuer('jose-issuer')
+      .setSubject('user-7')
+      .sign(utf8(key))
+  const expected = { uid: 7, role: 'admin', iat: NOW_S, exp: NOW_S + 600, aud: ['api', 'web'], iss: 'jose-issuer', sub: 'user-7' }
+  const opts = { audience: 'web', issuer: 'jose-issuer' }
+
+  const noKid = await joseToken({ alg: 'HS256' })
+  t.deepEqual(accepted(t, noKid, opts), expected)
+  t.deepEqual(accepted(t, noKid, opts, new Keyring([SECRET_2, SECRET])), expected) // all keys tried
+  refused(t, noKid, 'ERR_WRONG_AUDIENCE', { issuer: 'jose-issuer' })
+  refused(t, noKid, 'ERR_WRONG_AUDIENCE', { ...opts, audience: 'mobile' })
+  refused(t, noKid, 'ERR_WRONG_ISSUER', { ...opts, issuer: 'other' })
+  refused(t, noKid, 'ERR_BAD_SIGNATURE', opts, SECRET_2)
+  refused(t, noKid, 'ERR_EXPIRED', { ...opts, now: NOW + 600_000 })
+
+  const ring = new Keyring([SECRET_2, SECRET])
+  const withKid = await joseToken({ alg: 'HS256', typ: 'JWT', kid: ring.ids[1] as string })
+  t.deepEqual(accepted(t, withKid, opts, ring), expected)
+  refused(t, await joseToken({ alg: 'HS256', kid: 'unknown-kid' }), 'ERR_UNKNOWN_KEY', opts, ring)
+  // jose's kid names key 0 but the token is signed by key 1: the kid is authoritative.
+  refused(t, await joseToken({ alg: 'HS256', kid: ring.ids[0] as string }), 'ERR_BAD_SIGNATURE', opts, ring)
+
+  // Purpose travels as pur.
+  const withPur = await new SignJWT({ pur: 'reset' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime(NOW_S + 60)
+    .sign(utf8(SECRET))
+  t.deepEqual(accepted(t, withPur, { purpose: 'reset' }), { pur: 'reset', exp: NOW_S + 60 })
+  refused(t, withPur, 'ERR_WRONG_PURPOSE')
+
+  // jose tokens without exp need requireExpiry: false.
+  const noExp = await new SignJWT({ a: 1 }).setProtectedHeader({ alg: 'HS256' }).sign(utf8(SECRET))
+  refused(t, noExp, 'ERR_BAD_FORMAT')
+  t.deepEqual(accepted(t, noExp, { requireExpiry: false }), { a: 1 })
+})
+
+test(t_('token: jose tokens with HS384, HS512 and a key long enough for them are ERR_ALG_NOT_ALLOWED'), async (t) => {
+  const longKey = utf8(`${SECRET}${SECRET}`) // 78 bytes, valid for HS512
+  for (const alg of ['HS384', 'HS512']) {
+    for (const kid of [undefined, kidOf(new Keyring([longKey]))]) {
+      const token = await new SignJWT({ uid: 1 })
+        .setProtectedHeader(kid === undefined ? { alg } : { alg, kid })
+        .setExpirationTime(NOW_S + 600)
+        .sign(longKey)
+      refused(t, token, 'ERR_ALG_NOT_ALLOWED', {}, longKey, `${alg} kid=${kid}`)
+      t.throws(() => verifyTokenOrThrow(token, longKey, { now: NOW }), { instanceOf: FormatError })
+    }
+  }
+})
+
+// --- 4. RFC 7515 A.1 -----------------------------------------------------------------------------------
+
+interface Rfc7515 {
+  token: string
+  keyHex: string
+  jwk: { k: string }
+  expectedClaims: Record<string, unknown>
+}
+const A1 = JSON.parse(readFileSync(join(__dirname, 'vectors', 'rfc7515-hs256.json'), 'utf8')) as Rfc7515
+
+test(t_('token: RFC 7515 A.1 verifies with a clock before its exp and is expired with the real clock'), (t) => {
+  const key = Buffer.from(A1.keyHex, 'hex')
+  t.is(key.length, 64)
+  t.deepEqual(key, Buffer.from(A1.jwk.k, 'base64url'))
+  const before = Date.UTC(2011, 2, 22, 18, 42, 59) // one second before exp 1300819380
+  t.deepEqual(accepted(t, A1.token, { now: before }, key), {
+    iss: 'joe',
+    exp: 1300819380,
+    'http://example.com/is_root': true,
+  })
+  t.deepEqual(accepted(t, A1.token, { now: new Date(before), issuer: 'joe' }, key), A1.expectedClaims)
+  refused(t, A1.token, 'ERR_EXPIRED', { now: Date.UTC(2011, 2, 22, 18, 43, 0) }, key) // exp is exclusive
+  // The real clock (no `now`).
+  t.is(verifyToken(A1.token, key), null)
+  t.throws(() => verifyTokenOrThrow(A1.token, key), { code: 'ERR_EXPIRED', instanceOf: ClaimError })
+  refused(t, A1.token, 'ERR_BAD_SIGNATURE', { now: before }, Buffer.from(key.toString('hex').replace(/^03/, '04'), 'hex'))
+  refused(t, A1.token, 'ERR_WRONG_ISSUER', { now: before, issuer: 'jane' }, key)
+})
+
+// --- 5. alg (SECURITY.md item 5) ------------------------------------------------------------------------
+
+test(t_('token: alg none in any case is refused with empty, garbage or valid signatures'), (t) => {
+  const kid = kidOf(SECRET)
+  for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
+    for (const header of [`{"alg":"${alg}"}`, `{"alg":"${alg}","typ":"JWT"}`, `{"alg":"${alg}","typ":"JWT","kid":"${kid}"}`]) {
+      const input = `${b64u(header)}.${b64u(CLAIMS)}`
+      refused(t, `${input}.`, 'ERR_BAD_FORMAT') // the classic unsecured JWS
+      refused(t, input, 'ERR_BAD_FORMAT') // and without the last dot
+      refused(t, `${input}.garbage`, 'ERR_ALG_NOT_ALLOWED')
+      refused(t, `${input}.${'A'.repeat(43)}`, 'ERR_ALG_NOT_ALLOWED')
+      // A valid HMAC with the real secret: refusal comes from the header check alone.
+      refused(t, `${input}.${mac(input)}`, 'ERR_ALG_NOT_ALLOWED')
+    }
+  }
+})
+
+test(t_('token: any alg but HS256, a missing alg and a non-string alg are refused even when correctly signed'), (t) => {
+  const kid = kidOf(SECRET)
+  const algs = [
+    '"HS512"',
+    '"HS384"',
+    '"RS256"',
+    '"ES256"',
+    '"PS256"',
+    '"EdDSA"',
+    '"hs256"',
+    '"HS256 "',
+    '" HS256"',
+    '"HS2560"',
+    '""',
+  ]
+  const nonStrings = ['256', 'null', 'true', '["HS256"]', '{"name":"HS256"}']
+  for (const alg of [...algs, ...nonStrings]) {
+    for (const header of [`{"alg":${alg}}`, `{"alg":${alg},"typ":"JWT","kid":"${kid}"}`]) {
+      t.is(outcome(forge(header, CLAIMS)), 'ERR_ALG_NOT_ALLOWED', header)
+      refused(t, forge(header, CLAIMS), 'ERR_ALG_NOT_ALLOWED', {}, SECRET, header)
+    }
+  }
+  for (const header of ['{}', '{"typ":"JWT"}', `{"typ":"JWT","kid":"${kid}"}`, '{"ALG":"HS256"}']) {
+    refused(t, forge(header, CLAIMS), 'ERR_ALG_NOT_ALLOWED', {}, SECRET, header)
+  }
+  // An HS512 signature computed with the real secret.
+  const input = `${b64u('{"alg":"HS512","typ":"JWT"}')}.${b64u(CLAIMS)}`
+  refused(t, `${input}.${createHmac('sha512', SECRET).update(input).digest('base64url')}`, 'ERR_ALG_NOT_ALLOWED')
+  // Control: the same construction with HS256 is accepted, so the refusals above are about alg.
+  t.is(accepted(t, forge('{"alg":"HS256"}', CLAIMS)).sub, 'u1')
+  t.is(accepted(t, forge(`{"alg":"HS256","typ":"JWT","kid":"${kid}"}`, CLAIMS)).sub, 'u1')
+})
+
+// --- 6. Structure (item 6) -------------------------------------------------------------------------------
+
+test(t_('token: wrong segment counts and empty segments are ERR_BAD_FORMAT'), (t) => {
+  const good = signToken({ a: 1 }, SECRET, { now: NOW })
+  const [h, p, s] = segments(good) as [string, string, string]
+  t.is(accepted(t, good).a, 1)
+  const bad = [
+    '',
+    '.',
+    '..',
+    '...',
+    h,
+    `${h}.${p}`,
+    `${h}.${p}.${s}.${s}`,
+    `${h}.${p}.${s}.`,
+    `${h}.${p}..${s}`,
+    `.${h}.${p}.${s}`,
+    `${h}.${p}.`,
+    `${h}..${s}`,
+    `.${p}.${s}`,
+    `..${s}`,
+  ]
+  for (const token of bad) refused(t, token, 'ERR_BAD_FORMAT', {}, SECRET, JSON.stringify(token.slice(0, 30)))
+  // Not a string at all.
+  for (const token of [undefined, null, 42, {}, ['a.b.c'], Buffer.from(good)]) {
+    t.is(verifyToken(token as unknown as string, SECRET), null)
+    t.throws(() => verifyTokenOrThrow(token as unknown as string, SECRET), { code: 'ERR_BAD_FORMAT' })
+  }
+})
+
+test(t_('token: a 1 MB header is ERR_TOO_LARGE, fast, whatever maxLength says'), (t) => {
+  const huge = b64u(`{"alg":"HS256","x":"${'a'.repeat(1 << 20)}"}`)
+  const token = resign(huge, b64u(CLAIMS))
+  const start = process.hrtime.bigint()
+  refused(t, token, 'ERR_TOO_LARGE')
+  refused(t, token, 'ERR_TOO_LARGE', { maxLength: 4 << 20 }) // the header cap holds on its own
+  t.true(Number(process.hrtime.bigint() - start) / 1e6 < 250, 'refused without parsing')
+  // Just over the 1024-character header cap, inside the 8192 default token length.
+  const big = forge(`{"alg":"HS256","x":"${'a'.repeat(800)}"}`, CLAIMS)
+  refused(t, big, 'ERR_TOO_LARGE')
+  // maxLength applies to the whole token.
+  const good = signToken({ a: 'x'.repeat(9000) }, SECRET, { now: NOW })
+  refused(t, good, 'ERR_TOO_LARGE')
+  t.is((accepted(t, good, { maxLength: good.length }).a as string).length, 9000)
+  refused(t, good, 'ERR_TOO_LARGE', { maxLength: good.length - 1 })
+  // A maxLength that is not a positive integer is the caller's bug, not a lifted limit.
+  for (const maxLength of [Number.NaN, '100000' as unknown as number, 0, -1]) {
+    t.throws(() => verifyToken(good, SECRET, { now: NOW, maxLength }), { code: 'ERR_INVALID_ARGUMENT' }, String(maxLength))
+  }
+  t.is((accepted(t, good, { maxLength: Number.POSITIVE_INFINITY }).a as string).length, 9000) // explicitly unbounded
+})
+
+test(t_('token: deeply nested JSON is handled deterministically'), (t) => {
+  // Header: deep nesting past the size cap is ERR_TOO_LARGE; within it, only a valid HMAC helps.
+  const deepHeader = (n: number) => `{"alg":"HS256","x":${'['.repeat(n)}${']'.repeat(n)}}`
+  refused(t, forge(deepHeader(100_000), CLAIMS), 'ERR_TOO_LARGE')
+  const withinCap = `${b64u(deepHeader(300))}.${b64u(CLAIMS)}`
+  refused(t, `${withinCap}.${'A'.repeat(43)}`, 'ERR_BAD_SIGNATURE')
+  // Payload: parsed only after the signature checks out; huge depth must not crash the verifier.
+  const deepClaims = (n: number) => `{"sub":"u1","exp":${NOW_S + 60},"x":${'['.repeat(n)}${']'.repeat(n)}}`
+  const deep = `${b64u(HS256)}.${b64u(deepClaims(500_000))}`
+  refused(t, `${deep}.${'A'.repeat(43)}`, 'ERR_BAD_SIGNATURE', { maxLength: 4 << 20 })
+  const signedDeep = `${deep}.${mac(deep)}`
+  refused(t, signedDeep, 'ERR_TOO_LARGE') // default maxLength
+  // (Not through accepted(): ava's deepEqual of a 500k-deep value takes seconds.)
+  t.is(verifyTokenOrThrow(signedDeep, SECRET, { now: NOW, maxLength: 4 << 20 }).sub, 'u1')
+  t.is(verifyToken(signedDeep, SECRET, { now: NOW, maxLength: 4 << 20 })?.sub, 'u1')
+  // An unbalanced one is malformed, not a crash.
+  refused(t, forge(HS256, `{"sub":"u1","x":${'['.repeat(2000)}}`), 'ERR_BAD_FORMAT')
+  refused(t, forge(`{"alg":"HS256","x":${'{"a":'.repeat(100)}1}`, CLAIMS), 'ERR_BAD_FORMAT')
+})
+
+test(t_('token: headers that are not JSON objects are ERR_BAD_FORMAT even when correctly signed'), (t) => {
+  const headers = ['[]', '["HS256"]', '[{"alg":"HS256"}]', 'null', '"HS256"', '"{\\"alg\\":\\"HS256\\"}"', '42', 'true', '']
+  const more = ['{alg:"HS256"}', "{'alg':'HS256'}", '{"alg":"HS256",}', '{"alg":"HS256"', '{"alg":"HS256"}x', '{"alg":"HS256"}{}']
+  for (const header of [...headers, ...more]) {
+    const token = header === '' ? `.${b64u(CLAIMS)}.${mac(`.${b64u(CLAIMS)}`)}` : forge(header, CLAIMS)
+    refused(t, token, 'ERR_BAD_FORMAT', {}, SECRET, header)
+  }
+  // Invalid UTF-8 in the header.
+  const badUtf8 = Buffer.concat([Buffer.from('{"alg":"HS256","x":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])
+  refused(t, forge(badUtf8, CLAIMS), 'ERR_BAD_FORMAT')
+  // A non-string kid or typ.
+  for (const header of ['{"alg":"HS256","kid":1}', '{"alg":"HS256","kid":null}', '{"alg":"HS256","kid":["a"]}']) {
+    refused(t, forge(header, CLAIMS), 'ERR_BAD_FORMAT', {}, SECRET, header)
+  }
+  for (const typ of ['"JOSE"', '"at+jwt"', '1', 'null', '"JWT "']) {
+    refused(t, forge(`{"alg":"HS256","typ":${typ}}`, CLAIMS), 'ERR_BAD_FORMAT', {}, SECRET, typ)
+  }
+  for (const typ of ['JWT', 'jwt', 'application/jwt'])
+    t.is(accepted(t, forge(`{"alg":"HS256","typ":"${typ}"}`, CLAIMS)).sub, 'u1')
+})
+
+test(t_('token: duplicate keys in header or payload are refused even when correctly signed'), (t) => {
+  const kid = kidOf(SECRET)
+  for (const header of [
+    '{"alg":"none","alg":"HS256"}',
+    '{"alg":"HS256","alg":"none"}',
+    '{"alg":"HS256","alg":"HS256"}',
+    '{"alg":"HS256","\\u0061lg":"HS256"}',
+    `{"alg":"HS256","kid":"${kid}","kid":"${kid}"}`,
+    '{"alg":"HS256","typ":"JWT","typ":"JWT"}',
+    '{"alg":"HS256","jwk":{"k":"a","k":"b"}}',
+  ]) {
+    refused(t, forge(header, CLAIMS), 'ERR_BAD_FORMAT', {}, SECRET, header)
+  }
+  for (const payload of [
+    `{"sub":"u1","exp":${NOW_S + 60},"exp":${NOW_S + 999999}}`,
+    `{"pur":"a","pur":"b","exp":${NOW_S + 60}}`,
+    `{"sub":"admin","\\u0073ub":"user","exp":${NOW_S + 60}}`,
+    `{"exp":${NOW_S + 60},"x":[{"a":1,"a":2}]}`,
+    `{"exp":${NOW_S + 60},"__proto__":{},"__proto__":{}}`,
+  ]) {
+    refused(t, forge(HS256, payload), 'ERR_BAD_FORMAT', {}, SECRET, payload)
+  }
+  // No false positives: the same key in different objects, values equal to keys, escaped quotes.
+  const fine = `{"exp":${NOW_S + 60},"a":{"x":1},"b":{"x":1},"c":[{"x":1},{"x":2}],"d":"a","e\\"":1,"e":"\\"e"}`
+  t.deepEqual(accepted(t, forge(HS256, fine)), JSON.parse(fine))
+})
+
+/** A segment containing `-` or `_` with 2 or 3 characters in its last quantum. */
+function tricky(make: (i: number) => string): { text: string; seg: string } {
+  for (let i = 0; i < 10_000; i++) {
+    const text = make(i)
+    const seg = b64u(text)
+    if (/[-_]/.test(seg) && seg.length % 4 >= 2) return { text, seg }
+  }
+  throw new Error('no tricky segment')
+}
+
+test(t_('token: non-canonical base64url in any segment is refused, even with a valid HMAC over it'), (t) => {
+  const h = tricky((i) => `{"alg":"HS256","typ":"JWT","x":"${'?'.repeat(i % 7)}>${'~'.repeat(i >> 3)}"}`).seg
+  let base = ''
+  for (let i = 0; ; i++) {
+    const p = tricky((j) => `{"sub":"u1","n":${i},"x":"${'?'.repeat(j % 5)}>","iat":${NOW_S},"exp":${NOW_S + 3600}}`).seg
+    base = resign(h, p)
+    if (/[-_]/.test(segments(base)[2] as string)) break
+  }
+  t.is(accepted(t, base).sub, 'u1') // the control
+  const sameBytes = (a: string, b: string) => Buffer.from(a, 'base64url').equals(Buffer.from(b, 'base64url'))
+  const mid = (s: string, c: string) => `${s.slice(0, 10)}${c}${s.slice(10)}`
+  const flipUnusedBit = (s: string) => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    return s.slice(0, -1) + alphabet[alphabet.indexOf(s.at(-1) as string) | 1]
+  }
+  // Each mutation, and whether Node's lenient decoder maps it to the very same bytes.
+  const mutations: [string, (s: string) => string, boolean][] = [
+    ['padding', (s) => s + '='.repeat(4 - (s.length % 4)), true],
+    ['one =', (s) => `${s}=`, true],
+    ['+ and /', (s) => s.replaceAll('-', '+').replaceAll('_', '/'), true],
+    ['space', (s) => mid(s, ' '), true],
+    ['newline', (s) => mid(s, '\n'), true],
+    ['tab', (s) => mid(s, '\t'), true],
+    ['trailing CRLF', (s) => `${s}\r\n`, true],
+    ['!', (s) => mid(s, '!'), true],
+    ['%', (s) => s.replace(/[-_]/, (c) => (c === '-' ? '%2D' : '%5F')), false],
+    ['unused bits', flipUnusedBit, true],
+  ]
+  const [bh, bp, bs] = segments(base) as [string, string, string]
+  for (const [name, mutate, lenientSame] of mutations) {
+    for (const index of [0, 1, 2]) {
+      const parts = [bh, bp, bs]
+      const original = parts[index] as string
+      parts[index] = mutate(original)
+      t.not(parts[index], original, name)
+      t.is(sameBytes(parts[index] as string, original), lenientSame, `${name}: Node decodes it the same`)
+      // Header and payload mutations get a valid HMAC over the mutated text.
+      const token = index < 2 ? resign(parts[0] as string, parts[1] as string) : parts.join('.')
+      refused(t, token, 'ERR_BAD_FORMAT', {}, SECRET, `${name} in segment ${index}`)
+    }
+  }
+})
+
+test(t_('token: invalid UTF-8 and non-object payloads are ERR_BAD_FORMAT even when correctly signed'), (t) => {
+  const wrap = (bytes: number[]) =>
+    Buffer.concat([Buffer.from('{"sub":"'), Buffer.from(bytes), Buffer.from(`","exp":${NOW_S + 60}}`)])
+  for (const bytes of [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf8, 0x88, 0x80, 0x80, 0x80], [0x80]]) {
+    refused(t, forge(HS256, wrap(bytes)), 'ERR_BAD_FORMAT', {}, SECRET, bytes.join(','))
+  }
+  t.is(accepted(t, forge(HS256, wrap([0xc3, 0xa9]))).sub, 'é') // control: valid UTF-8
+  for (const payload of ['[]', `[{"exp":${NOW_S + 60}}]`, '42', 'null', 'true', '"str"', 'not json', '{"a":1', '{"a":1}x', ' ']) {
+    refused(t, forge(HS256, payload), 'ERR_BAD_FORMAT', {}, SECRET, payload)
+  }
+  // The claims of an otherwise valid token must be an object with JSON types.
+  refused(t, forge(HS256, `{"exp":${NOW_S + 60},"sub":NaN}`), 'ERR_BAD_FORMAT')
+})
+
+// --- 7. Time claims (item 7) ------------------------------------------------------------------------------
+
+test(t_('token: exp nbf iat must be integer NumericDates up to year 9999'), (t) => {
+  const badValues = [
+    '"2000000000"',
+    `"${NOW_S + 60}"`,
+    '1e309',
+    '-1e309',
+    '-1',
+    '-0.5',
+    `${NOW_S + 60}.5`,
+    '1.5',
+    `${MAX_NUMERIC_DATE + 1}`,
+    '1e20',
+    '9007199254740993',
+    'null',
+    'true',
+    '[1]',
+    '{}',
+  ]
+  for (const claim of ['exp', 'nbf', 'iat']) {
+    for (const value of badValues) {
+      // Other time claims are valid, so the refusal is about this one.
+      const others = { exp: `${NOW_S + 60}`, nbf: `${NOW_S - 60}`, iat: `${NOW_S - 60}` } as Record<string, string>
+      others[claim] = value
+      const payload = `{"sub":"u1","exp":${others.exp},"nbf":${others.nbf},"iat":${others.iat}}`
+      refused(t, forge(HS256, payload), 'ERR_BAD_FORMAT', { requireExpiry: false }, SECRET, payload)
+    }
+  }
+  // Boundaries that are fine: 0 and the last second of 9999.
+  const edge = `{"exp":${MAX_NUMERIC_DATE},"nbf":0,"iat":0}`
+  t.deepEqual(accepted(t, forge(HS256, edge)), { exp: MAX_NUMERIC_DATE, nbf: 0, iat: 0 })
+})
+
+test(t_('token: expiry, not-before, iat in the future, clockTolerance and maxAge'), (t) => {
+  const token = signToken({ a: 1 }, SECRET, { now: NOW, expiresIn: '1m' })
+  t.is(accepted(t, token, { now: NOW + 59_999 }).a, 1)
+  refused(t, token, 'ERR_EXPIRED', { now: NOW + 60_000 })
+  t.throws(() => verifyTokenOrThrow(token, SECRET, { now: NOW + 60_000 }), { instanceOf: ClaimError })
+  t.is(accepted(t, token, { now: NOW + 62_000, clockTolerance: '5s' }).a, 1)
+  t.is(accepted(t, token, { now: NOW + 64_999, clockTolerance: 5000 }).a, 1)
+  refused(t, token, 'ERR_EXPIRED', { now: NOW + 65_000, clockTolerance: 5000 })
+
+  const later = signToken({ a: 2 }, SECRET, { now: NOW, notBefore: '10m', expiresIn: '1h' })
+  refused(t, later, 'ERR_NOT_YET_VALID')
+  refused(t, later, 'ERR_NOT_YET_VALID', { now: NOW + 599_000 })
+  t.is(accepted(t, later, { now: NOW + 600_000 }).a, 2)
+  t.is(accepted(t, later, { now: NOW + 599_000, clockTolerance: '1s' }).a, 2)
+
+  // iat in the future is not valid yet (beyond the tolerance).
+  const future = forge(HS256, `{"iat":${NOW_S + 30},"exp":${NOW_S + 600}}`)
+  refused(t, future, 'ERR_NOT_YET_VALID')
+  t.is(accepted(t, future, { clockTolerance: '30s' }).iat, NOW_S + 30)
+
+  // maxAge counts from iat, whatever exp says.
+  const long = signToken({ a: 3 }, SECRET, { now: NOW, expiresIn: '1d' })
+  t.is(accepted(t, long, { now: NOW + 3_600_000, maxAge: '1h' }).a, 3)
+  refused(t, long, 'ERR_EXPIRED', { now: NOW + 3_601_000, maxAge: '1h' })
+  t.is(accepted(t, long, { now: NOW + 3_601_000, maxAge: 3_600_000, clockTolerance: '1s' }).a, 3)
+  refused(t, forge(HS256, `{"exp":${NOW_S + 600}}`), 'ERR_BAD_FORMAT', { maxAge: '1h' }) // maxAge needs iat
+
+  // Missing exp: refused by default, accepted on request.
+  const noExp = forge(HS256, `{"sub":"u1","iat":${NOW_S}}`)
+  refused(t, noExp, 'ERR_BAD_FORMAT')
+  refused(t, noExp, 'ERR_BAD_FORMAT', { requireExpiry: true })
+  t.deepEqual(accepted(t, noExp, { requireExpiry: false }), { sub: 'u1', iat: NOW_S })
+  t.throws(() => verifyToken(token, SECRET, { clockTolerance: -1 }), { code: 'ERR_INVALID_ARGUMENT' })
+  t.throws(() => verifyToken(token, SECRET, { maxAge: 'forever' }), { code: 'ERR_INVALID_ARGUMENT' })
+})
+
+test(t_('token: signToken refuses times its own verifier would reject as malformed'), (t) => {
+  // nbf past the year 9999, or an iat before 1970, would make a token no verifier accepts.
+  t.throws(() => signToken({}, SECRET, { now: NOW, notBefore: '500000w' }), { code: 'ERR_INVALID_ARGUMENT' })
+  t.throws(() => signToken({}, SECRET, { now: -5000 }), { code: 'ERR_INVALID_ARGUMENT' })
+  t.throws(() => signToken({}, SECRET, { now: (MAX_NUMERIC_DATE + 1) * 1000 }), { code: 'ERR_INVALID_ARGUMENT' })
+  t.throws(() => signToken({}, SECRET, { now: (MAX_NUMERIC_DATE - 10) * 1000, notBefore: '11s' }), {
+    code: 'ERR_INVALID_ARGUMENT',
+  })
+  // Right up to the limit is fine.
+  const last = signToken({}, SECRET, { now: (MAX_NUMERIC_DATE - 10) * 1000, expiresIn: '10s', notBefore: '5s' })
+  t.deepEqual(accepted(t, last, { now: (MAX_NUMERIC_DATE - 1) * 1000 }), {
+    iat: MAX_NUMERIC_DATE - 10,
+    exp: MAX_NUMERIC_DATE,
+    nbf: MAX_NUMERIC_DATE - 5,
+  })
+  t.is(accepted(t, signToken({}, SECRET, { now: 0, expiresIn: '1s' }), { now: 0 }).iat, 0)
+})
+
+// --- 8. kid, jku, x5u, jwk, crit, b64 (item 8) -----------------------------------------------------------
+
+/** Runs `fn` with fetch and the usual fs entry points replaced by functions that record a call. */
+function noIo<T>(t: ExecutionContext, fn: () => T): T {
+  const calls: string[] = []
+  const fsMod = fs as unknown as Record<string, unknown>
+  const names = ['readFileSync', 'openSync', 'statSync', 'existsSync', 'readFile', 'open']
+  const saved = names.map((name) => fsMod[name])
+  const savedFetch = globalThis.fetch
+  for (const name of names) {
+    fsMod[name] = (...args: unknown[]) => {
+      calls.push(`fs.${name}(${String(args[0])})`)
+      throw new Error('no file access expected')
+    }
+  }
+  globalThis.fetch = ((url: unknown) => {
+    calls.push(`fetch(${String(url)})`)
+    return Promise.reject(new Error('no fetch expected'))
+  }) as typeof fetch
+  try {
+    return fn()
+  } finally {
+    names.forEach((name, i) => {
+      fsMod[name] = saved[i]
+    })
+    globalThis.fetch = savedFetch
+    t.deepEqual(calls, [])
+  }
+}
+
+test(t_('token: a kid is an opaque lookup: traversal, SQL and URLs are ERR_UNKNOWN_KEY'), (t) => {
+  const kids = [
+    '../../etc/passwd',
+    '../../../../../../dev/null',
+    '/etc/passwd',
+    'file:///etc/passwd',
+    'https://evil.example/key',
+    "' OR '1'='1",
+    "x'; DROP TABLE keys; --",
+    '1 UNION SELECT secret FROM keys',
+    '%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+    'key\u0000.txt',
+    '$(cat /etc/passwd)',
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    '',
+    ' ',
+    `${kidOf(SECRET)} `,
+    kidOf(SECRET).toUpperCase() === kidOf(SECRET) ? `${kidOf(SECRET)}x` : kidOf(SECRET).toUpperCase(),
+  ]
+  noIo(t, () => {
+    for (const kid of kids) {
+      const token = forge(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid }), CLAIMS)
+      refused(t, token, 'ERR_UNKNOWN_KEY', {}, SECRET, JSON.stringify(kid))
+      refused(t, token, 'ERR_UNKNOWN_KEY', {}, new Keyring([SECRET, SECRET_2]), JSON.stringify(kid))
+    }
+    t.is(accepted(t, forge(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: kidOf(SECRET) }), CLAIMS)).sub, 'u1')
+  })
+})
+
+test(t_('token: jku, x5u, x5c and jwk headers are ignored: only our secret verifies'), (t) => {
+  const attacker = 'attacker-secret-0123456789abcdef-0123456789'
+  const embedded = {
+    jku: 'https://evil.example/jwks.json',
+    x5u: 'https://evil.example/cert.pem',
+    x5c: ['MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA'],
+    jwk: { kty: 'oct', k: b64u(attacker) },
+  }
+  noIo(t, () => {
+    for (const [name, value] of Object.entries(embedded)) {
+      const header = JSON.stringify({ alg: 'HS256', typ: 'JWT', [name]: value })
+      t.is(accepted(t, forge(header, CLAIMS, SECRET)).sub, 'u1', name) // ignored, our key works
+      refused(t, forge(header, CLAIMS, attacker), 'ERR_BAD_SIGNATURE', {}, SECRET, name) // never their key
+    }
+    const all = JSON.stringify({ alg: 'HS256', ...embedded })
+    refused(t, forge(all, CLAIMS, attacker), 'ERR_BAD_SIGNATURE')
+    // With the attacker's kid as well: still a lookup in our keyring only.
+    const withKid = JSON.stringify({ alg: 'HS256', kid: kidOf(attacker), ...embedded })
+    refused(t, forge(withKid, CLAIMS, attacker), 'ERR_UNKNOWN_KEY')
+  })
+})
+
+test(t_('token: crit and b64:false are refused even when correctly signed'), (t) => {
+  for (const header of [
+    '{"alg":"HS256","crit":["exp"],"exp":1}',
+    '{"alg":"HS256","crit":["x-unknown"],"x-unknown":true}',
+    '{"alg":"HS256","crit":[]}',
+    '{"alg":"HS256","crit":"b64"}',
+    '{"alg":"HS256","crit":null}',
+    '{"alg":"HS256","crit":["b64"],"b64":false}',
+    '{"alg":"HS256","b64":false}',
+    '{"alg":"HS256","b64":"false"}',
+    '{"alg":"HS256","b64":0}',
+    '{"alg":"HS256","b64":null}',
+  ]) {
+    refused(t, forge(header, CLAIMS), 'ERR_BAD_FORMAT', {}, SECRET, header)
+  }
+  // b64:false with the payload unencoded (RFC 7797) and a valid HMAC over it.
+  const h = b64u('{"alg":"HS256","b64":false,"crit":["b64"]}')
+  refused(t, `${h}.${CLAIMS}.${mac(`${h}.${CLAIMS}`)}`, 'ERR_BAD_FORMAT')
+  refused(t, `${h}..${mac(`${h}.${CLAIMS}`)}`, 'ERR_BAD_FORMAT')
+})
+
+// --- 9. Audience, issuer, purpose ----------------------------------------------------------------------
+
+test(t_('token: audience checks'), (t) => {
+  const one = signToken({}, SECRET, { now: NOW, audience: 'api' })
+  t.is(accepted(t, one, { audience: 'api' }).aud, 'api')
+  t.is(accepted(t, one, { audience: ['web', 'api'] }).aud, 'api')
+  refused(t, one, 'ERR_WRONG_AUDIENCE', { audience: 'web' })
+  refused(t, one, 'ERR_WRONG_AUDIENCE', { audience: ['web', 'mobile'] })
+  refused(t, one, 'ERR_WRONG_AUDIENCE', { audience: [] })
+  refused(t, one, 'ERR_WRONG_AUDIENCE') // a token with aud needs a verifier that names it
+  refused(t, one, 'ERR_WRONG_AUDIENCE', { audience: 'API' })
+  t.throws(() => verifyTokenOrThrow(one, SECRET, { now: NOW }), { instanceOf: ClaimError })
+
+  const many = signToken({}, SECRET, { now: NOW, audience: ['a', 'b'] })
+  t.deepEqual(accepted(t, many, { audience: 'b' }).aud, ['a', 'b'])
+  t.deepEqual(accepted(t, many, { audience: ['c', 'a'] }).aud, ['a', 'b'])
+  refused(t, many, 'ERR_WRONG_AUDIENCE', { audience: 'c' })
+  refused(t, many, 'ERR_WRONG_AUDIENCE')
+
+  const none = signToken({}, SECRET, { now: NOW })
+  refused(t, none, 'ERR_WRONG_AUDIENCE', { audience: 'api' })
+  refused(t, forge(HS256, `{"aud":[],"exp":${NOW_S + 60}}`), 'ERR_WRONG_AUDIENCE')
+  for (const aud of ['1', '["a",1]', 'null', '{"a":1}']) {
+    refused(t, forge(HS256, `{"aud":${aud},"exp":${NOW_S + 60}}`), 'ERR_BAD_FORMAT', { audience: 'a' }, SECRET, aud)
+  }
+})
+
+test(t_('token: issuer checks'), (t) => {
+  const token = signToken({}, SECRET, { now: NOW, issuer: 'auth.example' })
+  t.is(accepted(t, token, { issuer: 'auth.example' }).iss, 'auth.example')
+  t.is(accepted(t, token, { issuer: ['other', 'auth.example'] }).iss, 'auth.example')
+  t.is(accepted(t, token).iss, 'auth.example') // no issuer required
+  refused(t, token, 'ERR_WRONG_ISSUER', { issuer: 'evil.example' })
+  refused(t, token, 'ERR_WRONG_ISSUER', { issuer: ['evil.example'] })
+  t.throws(() => verifyTokenOrThrow(token, SECRET, { now: NOW, issuer: 'x' }), { instanceOf: ClaimError })
+  refused(t, signToken({}, SECRET, { now: NOW }), 'ERR_WRONG_ISSUER', { issuer: 'auth.example' })
+  refused(t, forge(HS256, `{"iss":1,"exp":${NOW_S + 60}}`), 'ERR_BAD_FORMAT')
+  refused(t, forge(HS256, `{"iss":["auth.example"],"exp":${NOW_S + 60}}`), 'ERR_BAD_FORMAT', { issuer: 'auth.example' })
+})
+
+test(t_('token: subject checks'), (t) => {
+  const token = signToken({}, SECRET, { now: NOW, subject: 'user-42' })
+  t.is(accepted(t, token, { subject: 'user-42' }).sub, 'user-42')
+  t.is(accepted(t, token).sub, 'user-42') // no subject required
+  refused(t, token, 'ERR_WRONG_SUBJECT', { subject: 'user-43' })
+  refused(t, signToken({}, SECRET, { now: NOW }), 'ERR_WRONG_SUBJECT', { subject: 'user-42' })
+  t.throws(() => verifyTokenOrThrow(token, SECRET, { now: NOW, subject: 'x' }), { instanceOf: ClaimError })
+  refused(t, forge(HS256, `{"sub":42,"exp":${NOW_S + 60}}`), 'ERR_BAD_FORMAT')
+})
+
+test(t_('token: claim options of the wrong type are refused at signing'), (t) => {
+  const bad: Record<string, unknown>[] = [
+    { audience: 42 },
+    { audience: ['a', 1] },
+    { issuer: ['x'] },
+    { subject: 7 },
+    { purpose: null },
+  ]
+  for (const options of bad) {
+    t.throws(() => signToken({}, SECRET, options as never), { code: 'ERR_INVALID_ARGUMENT' }, JSON.stringify(options))
+  }
+})
+
+test(t_('token: purpose must match both ways'), (t) => {
+  const login = signToken({}, SECRET, { now: NOW, purpose: 'login' })
+  t.is(accepted(t, login, { purpose: 'login' }).pur, 'login')
+  refused(t, login, 'ERR_WRONG_PURPOSE', { purpose: 'reset' })
+  refused(t, login, 'ERR_WRONG_PURPOSE') // made for a purpose, verifier expects none
+  const plain = signToken({}, SECRET, { now: NOW })
+  t.false('pur' in accepted(t, plain))
+  refused(t, plain, 'ERR_WRONG_PURPOSE', { purpose: 'login' }) // verifier expects one, token has none
+  t.throws(() => verifyTokenOrThrow(plain, SECRET, { now: NOW, purpose: 'login' }), { instanceOf: ClaimError })
+  refused(t, forge(HS256, `{"pur":1,"exp":${NOW_S + 60}}`), 'ERR_BAD_FORMAT', { purpose: '1' })
+  refused(t, forge(HS256, `{"pur":null,"exp":${NOW_S + 60}}`), 'ERR_BAD_FORMAT')
+  refused(t, signToken({}, SECRET, { now: NOW, purpose: '' }), 'ERR_WRONG_PURPOSE')
+})
+
+// --- 10. Cross-backend -----------------------------------------------------------------------------------
+
+test(t_('token: both backends sign byte-identical tokens and verify each other'), (t) => {
+  const options = { now: NOW, expiresIn: '15m', audience: 'api', issuer: 'me', subject: 'u', purpose: 'p' }
+  const verifyOptions = { now: NOW, audience: 'api', issuer: 'me', purpose: 'p' }
+  for (const secret of [SECRET, SECRET_BYTES, [SECRET_2, SECRET]] as SecretInput[]) {
+    const fromNative = on(native, () => signToken({ uid: 1, s: 'é' }, secret, options))
+    const fromFallback = on(fallback, () => signToken({ uid: 1, s: 'é' }, secret, options))
+    t.is(fromNative, fromFallback)
+    const expected = { uid: 1, s: 'é', iat: NOW_S, exp: NOW_S + 900, aud: 'api', iss: 'me', sub: 'u', pur: 'p' }
+    t.deepEqual(
+      on(native, () => verifyTokenOrThrow(fromFallback, secret, verifyOptions)),
+      expected,
+    )
+    t.deepEqual(
+      on(fallback, () => verifyTokenOrThrow(fromNative, secret, verifyOptions)),
+      expected,
+    )
+  }
+  // Key ids are derived identically.
+  t.deepEqual(
+    on(native, () => new Keyring([SECRET, SECRET_2, SECRET_BYTES]).ids),
+    on(fallback, () => new Keyring([SECRET, SECRET_2, SECRET_BYTES]).ids),
+  )
+  const ringNative = on(native, () => new Keyring([SECRET_2, SECRET]))
+  const ringFallback = on(fallback, () => new Keyring([SECRET_2, SECRET]))
+  t.is(
+    on(native, () => signToken({}, ringNative, { now: NOW })),
+    on(fallback, () => signToken({}, ringFallback, { now: NOW })),
+  )
+})
+
+test(t_('token: both backends refuse hostile tokens with the same code'), (t) => {
+  const good = signToken({ a: 1 }, SECRET, { now: NOW })
+  const [h, p, s] = segments(good) as [string, string, string]
+  const tokens = [
+    good,
+    `${h}.${p}.${s.slice(0, -1)}`,
+    `${h}.${p}.${s}A`,
+    `${h}.${p}.${'A'.repeat(43)}`,
+    `${h}.${p}.${s.slice(0, -1)}${s.at(-1) === 'A' ? 'B' : 'A'}`,
+    `${h}.${p}.${s}=`,
+    `${h}.${p}.${s.replaceAll('-', '+').replaceAll('_', '/')}`,
+    `${h}.${p}.${s} `,
+    `${h}.${p}`,
+    forge('{"alg":"none"}', CLAIMS),
+    forge('{"alg":"HS512"}', CLAIMS),
+    forge('{"alg":"none","alg":"HS256"}', CLAIMS),
+    forge('{"alg":"HS256","kid":"../../etc/passwd"}', CLAIMS),
+    forge('{"alg":"HS256","crit":["x"]}', CLAIMS),
+    forge(HS256, '[]'),
+    forge(HS256, `{"exp":1e309}`),
+    forge(HS256, `{"exp":${NOW_S - 1}}`),
+    forge(HS256, `{"exp":${NOW_S + 60},"nbf":${NOW_S + 30}}`),
+    resign(b64u(`{"alg":"HS256","x":"${'a'.repeat(2000)}"}`), b64u(CLAIMS)),
+    forge(HS256, CLAIMS, SECRET_2),
+  ]
+  const codes = tokens.map((token) => on(native, () => outcome(token)))
+  t.deepEqual(
+    tokens.map((token) => on(fallback, () => outcome(token))),
+    codes,
+  )
+  t.deepEqual(codes, [
+    'OK',
+    'ERR_BAD_FORMAT',
+    'ERR_BAD_FORMAT',
+    'ERR_BAD_SIGNATURE',
+    'ERR_BAD_SIGNATURE',
+    'ERR_BAD_FORMAT',
+    'ERR_BAD_FORMAT',
+    'ERR_BAD_FORMAT',
+    'ERR_BAD_FORMAT',
+    'ERR_ALG_NOT_ALLOWED',
+    'ERR_ALG_NOT_ALLOWED',
+    'ERR_BAD_FORMAT',
+    'ERR_UNKNOWN_KEY',
+    'ERR_BAD_FORMAT',
+    'ERR_BAD_FORMAT',
+    'ERR_BAD_FORMAT',
+    'ERR_EXPIRED',
+    'ERR_NOT_YET_VALID',
+    'ERR_TOO_LARGE',
+    'ERR_BAD_SIGNATURE',
+  ])
+})
+
+// --- 11. Secrets -------------------------------------------------------------------------------------------
+
+test(t_('token: short, placeholder and missing secrets are refused'), (t) => {
+  const good = signToken({}, SECRET, { now: NOW })
+  const short = ['a'.repeat(31), 'keyboard cat', 'secret', '', new Uint8Array(31), `${'é'.repeat(15)}a`, [SECRET, 'x'.repeat(31)]]
+  for (const secret of short as SecretInput[]) {
+    t.throws(() => signToken({}, secret), { code: 'ERR_KEY_TOO_SHORT', instanceOf: KeyError })
+    // Key errors throw from verifyToken too: they are the caller's bug, not a bad token.
+    t.throws(() => verifyToken(good, secret), { code: 'ERR_KEY_TOO_SHORT' })
+    t.throws(() => verifyTokenOrThrow(good, secret), { code: 'ERR_KEY_TOO_SHORT' })
+  }
+  t.is(accepted(t, signToken({ n: 32 }, 'a'.repeat(32), { now: NOW }), {}, 'a'.repeat(32)).n, 32)
+  t.is(accepted(t, signToken({ n: 32 }, 'é'.repeat(16), { now: NOW }), {}, 'é'.repeat(16)).n, 32) // bytes, not characters
+  t.throws(() => signToken({}, 42 as unknown as string), { code: 'ERR_INVALID_ARGUMENT' })
+  t.throws(() => signToken({}, []), { code: 'ERR_NO_SECRET' })
+
+  const saved = {
+    secret: process.env.KEYCARD_SECRET,
+    insecure: process.env.KEYCARD_ALLOW_INSECURE_KEY,
+    nodeEnv: process.env.NODE_ENV,
+  }
+  delete process.env.KEYCARD_SECRET
+  delete process.env.KEYCARD_ALLOW_INSECURE_KEY
+  try {
+    t.throws(() => signToken({}, undefined), { code: 'ERR_NO_SECRET', instanceOf: KeyError })
+    t.throws(() => verifyToken(good, undefined), { code: 'ERR_NO_SECRET' })
+    t.throws(() => verifyTokenOrThrow(good, undefined), { code: 'ERR_NO_SECRET' })
+    process.env.NODE_ENV = 'production'
+    t.throws(() => signToken({}, undefined, { allowInsecureKey: true }), { code: 'ERR_NO_SECRET' })
+    // KEYCARD_SECRET is the configured default (comma-separated, first signs).
+    process.env.KEYCARD_SECRET = `${SECRET_2},${SECRET}`
+    const fromEnv = signToken({ e: 1 }, undefined, { now: NOW })
+    t.is(decodeProtectedHeader(fromEnv).kid, kidOf(SECRET_2))
+    t.is(accepted(t, fromEnv, {}, SECRET_2).e, 1)
+    t.is(verifyTokenOrThrow(good, undefined, { now: NOW }).iat, NOW_S)
+    process.env.KEYCARD_SECRET = 'keyboard cat'
+    t.throws(() => signToken({}, undefined), { code: 'ERR_KEY_TOO_SHORT' })
+  } finally {
+    for (const [name, value] of [
+      ['KEYCARD_SECRET', saved.secret],
+      ['KEYCARD_ALLOW_INSECURE_KEY', saved.insecure],
+      ['NODE_ENV', saved.nodeEnv],
+    ] as const) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  }
+})
