@@ -835,11 +835,20 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
-module.exports.MacKeys = nativeBinding.MacKeys
 module.exports.__panicForTests = nativeBinding.__panicForTests
+module.exports.expExt = nativeBinding.expExt
+module.exports.expExtNew = nativeBinding.expExtNew
+module.exports.expRetStr = nativeBinding.expRetStr
+module.exports.expStrLen = nativeBinding.expStrLen
+module.exports.expStrLenCu = nativeBinding.expStrLenCu
+module.exports.expU32 = nativeBinding.expU32
 module.exports.hkdfSha256 = nativeBinding.hkdfSha256
 module.exports.hmacSha256 = nativeBinding.hmacSha256
 module.exports.keyId = nativeBinding.keyId
+module.exports.macKeysCreate = nativeBinding.macKeysCreate
+module.exports.macTag = nativeBinding.macTag
+module.exports.macVerifySigned = nativeBinding.macVerifySigned
+module.exports.macVerifyTag = nativeBinding.macVerifyTag
 module.exports.nativeVersion = nativeBinding.nativeVersion
 module.exports.randomBytes = nativeBinding.randomBytes
 module.exports.randomId = nativeBinding.randomId

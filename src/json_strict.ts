@@ -15,18 +15,16 @@ export function hasDuplicateKeys(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (c === 0x22 /* " */) {
+      // Jump to the closing quote: the next '"' not preceded by an odd run of backslashes.
       const start = i
-      let escaped = false
-      for (i++; text.charCodeAt(i) !== 0x22; i++) {
-        if (text.charCodeAt(i) === 0x5c /* \ */) {
-          escaped = true
-          i++
-        }
-      }
+      let end = text.indexOf('"', start + 1)
+      while (isEscaped(text, end)) end = text.indexOf('"', end + 1)
+      i = end
       const keys = stack[stack.length - 1]
       if (expectKey && keys) {
-        const raw = text.slice(start, i + 1)
-        const key = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1)
+        const raw = text.slice(start, end + 1)
+        const backslash = raw.indexOf('\\')
+        const key = backslash < 0 ? raw.slice(1, -1) : (JSON.parse(raw) as string)
         if (keys.has(key)) return true
         keys.add(key)
         expectKey = false
@@ -45,6 +43,13 @@ export function hasDuplicateKeys(text: string): boolean {
     }
   }
   return false
+}
+
+/** True when the character at `at` is escaped: preceded by an odd number of backslashes. */
+function isEscaped(text: string, at: number): boolean {
+  let backslashes = 0
+  for (let j = at - 1; text.charCodeAt(j) === 0x5c; j--) backslashes++
+  return backslashes % 2 === 1
 }
 
 /** A JSON object (not array, not null) parsed from `text` with no duplicate keys, or null. */

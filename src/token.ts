@@ -12,6 +12,7 @@ import { parseJsonObject } from './json_strict'
 import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
 import { checkClaims, MAX_NUMERIC_DATE } from './token_claims'
 import { keyIndexForHeader } from './token_header'
+import { encodeClaims } from './token_payload'
 import { BAD_FORMAT, Failure, failureOf, maxLengthOption, orNull, orThrow } from './verify_result'
 
 export type TokenPayload = Record<string, unknown>
@@ -88,31 +89,24 @@ export function signToken(payload: TokenPayload, secret: SecretInput | undefined
   if (iat < 0) throw createError('ERR_INVALID_ARGUMENT', 'now is before 1970')
   const exp = iat + seconds(options.expiresIn ?? DEFAULT_EXPIRES_IN, 'expiresIn')
   if (exp > MAX_NUMERIC_DATE) throw createError('ERR_INVALID_ARGUMENT', 'expiresIn reaches past the year 9999')
-  const claims: TokenPayload = { ...payload, iat, exp }
+  let nbf: number | undefined
   if (options.notBefore !== undefined) {
-    const nbf = iat + seconds(options.notBefore, 'notBefore')
+    nbf = iat + seconds(options.notBefore, 'notBefore')
     if (nbf > MAX_NUMERIC_DATE) throw createError('ERR_INVALID_ARGUMENT', 'notBefore reaches past the year 9999')
-    claims.nbf = nbf
   }
-  const isStrings = (v: unknown) => typeof v === 'string' || (Array.isArray(v) && v.every((a) => typeof a === 'string'))
-  if (options.audience !== undefined && !isStrings(options.audience))
+  const { audience, issuer, subject, purpose } = options
+  if (
+    audience !== undefined &&
+    typeof audience !== 'string' &&
+    !(Array.isArray(audience) && audience.every((a) => typeof a === 'string'))
+  ) {
     throw createError('ERR_INVALID_ARGUMENT', 'audience must be a string or strings')
-  for (const name of ['issuer', 'subject', 'purpose'] as const) {
-    if (options[name] !== undefined && typeof options[name] !== 'string')
-      throw createError('ERR_INVALID_ARGUMENT', `${name} must be a string`)
   }
-  if (options.audience !== undefined) claims.aud = options.audience
-  if (options.issuer !== undefined) claims.iss = options.issuer
-  if (options.subject !== undefined) claims.sub = options.subject
-  if (options.purpose !== undefined) claims.pur = options.purpose
-  else delete claims.pur
-
-  let json: string
-  try {
-    json = JSON.stringify(claims)
-  } catch (err) {
-    throw createError('ERR_NOT_SERIALIZABLE', 'the token payload cannot be serialised as JSON', err)
+  if ((issuer !== undefined && typeof issuer !== 'string') || (subject !== undefined && typeof subject !== 'string')) {
+    throw createError('ERR_INVALID_ARGUMENT', 'issuer and subject must be strings')
   }
+  if (purpose !== undefined && typeof purpose !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'purpose must be a string')
+  const json = encodeClaims(payload, { iat, exp, nbf, aud: audience, iss: issuer, sub: subject, pur: purpose })
   const input = `${keyring.tokenHeaders()[0]}.${encodeBase64Url(json)}`
   return `${input}.${keyring.macKeys(activeBackend(), null).tag(input)}`
 }

@@ -9,7 +9,9 @@ use keycard_sign::Error;
 use serde_json::Value;
 
 fn load(name: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../__test__/vectors").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../__test__/vectors")
+        .join(name);
     serde_json::from_str(&std::fs::read_to_string(&path).expect("vector file")).expect("vector JSON")
 }
 
@@ -49,7 +51,12 @@ fn wycheproof_hmac_sha256() {
 fn rfc5869_hkdf_sha256() {
     let file = load("rfc5869-hkdf-sha256.json");
     for t in file["tests"].as_array().unwrap() {
-        let okm = hkdf_sha256(&hex(&t["ikm"]), &hex(&t["salt"]), &hex(&t["info"]), t["L"].as_u64().unwrap() as usize);
+        let okm = hkdf_sha256(
+            &hex(&t["ikm"]),
+            &hex(&t["salt"]),
+            &hex(&t["info"]),
+            t["L"].as_u64().unwrap() as usize,
+        );
         assert_eq!(okm.unwrap(), hex(&t["okm"]), "tcId {}", t["tcId"]);
     }
 }

@@ -17,12 +17,34 @@ function guard<T>(call: () => T): T {
   }
 }
 
+type Handle = ReturnType<NativeBinding['macKeysCreate']>
+
+/** A Rust key set behind the `MacKeys` interface; the handle frees the keys when collected. */
+class NativeMacKeys implements MacKeys {
+  constructor(
+    private readonly binding: NativeBinding,
+    private readonly handle: Handle,
+  ) {}
+
+  tag(msg: string): string {
+    return this.binding.macTag(this.handle, msg)
+  }
+
+  verifyTag(msg: string, tag: string, keyIndex: number): number {
+    return this.binding.macVerifyTag(this.handle, msg, tag, keyIndex)
+  }
+
+  verifySigned(signed: string): number {
+    return this.binding.macVerifySigned(this.handle, signed)
+  }
+}
+
 export function createNativeBackend(binding: NativeBinding): Backend {
   return {
     name: 'native',
     version: binding.nativeVersion(),
     createMacKeys: (secrets, info, base64Std): MacKeys =>
-      guard(() => new binding.MacKeys(secrets.map(toBuffer), info, base64Std)),
+      guard(() => new NativeMacKeys(binding, binding.macKeysCreate(secrets.map(toBuffer), info, base64Std))),
     hmacSha256: (key, msg) => guard(() => binding.hmacSha256(key, msg)),
     hkdfSha256: (ikm, salt, info, length) => guard(() => binding.hkdfSha256(ikm, salt, info, length)),
     keyId: (secret) => guard(() => binding.keyId(secret)),

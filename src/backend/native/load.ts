@@ -13,7 +13,18 @@ export type NativeBinding = typeof import('../../../index')
 export type LoadResult = { ok: true; binding: NativeBinding } | { ok: false; error: Error; missing: boolean }
 
 /** Exports this version of the TS layer needs; an older binary without them is unusable. */
-const REQUIRED = ['MacKeys', 'hmacSha256', 'hkdfSha256', 'keyId', 'timingSafeEqual', 'randomId', 'nativeVersion'] as const
+const REQUIRED = [
+  'macKeysCreate',
+  'macTag',
+  'macVerifyTag',
+  'macVerifySigned',
+  'hmacSha256',
+  'hkdfSha256',
+  'keyId',
+  'timingSafeEqual',
+  'randomId',
+  'nativeVersion',
+] as const
 
 /**
  * True when some binary for this platform is present (next to the loader, or as an installed

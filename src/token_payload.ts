@@ -1,0 +1,55 @@
+/**
+ * Serialising token claims: the caller's payload plus the registered claims keycard sets.
+ *
+ * The obvious `JSON.stringify({ ...payload, iat, exp })` costs ~2 µs on Node 20 (the spread alone
+ * ~1.4 µs), more than the rest of signing. For the common payload, stringifying it alone and
+ * appending the registered claims as text produces the same bytes in ~0.2 µs. The spread stays
+ * as the reference path for payloads where the two could differ: a payload that carries a
+ * registered claim itself (options win, so it must be replaced in place) or a `toJSON` method.
+ */
+
+import { createError } from './errors'
+
+/** Registered claims keycard writes, in the order it writes them. */
+export const REGISTERED = ['iat', 'exp', 'nbf', 'aud', 'iss', 'sub', 'pur'] as const
+export type Registered = Partial<Record<(typeof REGISTERED)[number], unknown>>
+
+function stringify(value: unknown): string {
+  try {
+    return JSON.stringify(value)
+  } catch (err) {
+    throw createError('ERR_NOT_SERIALIZABLE', 'the token payload cannot be serialised as JSON', err)
+  }
+}
+
+function needsReferencePath(payload: object): boolean {
+  if (Object.hasOwn(payload, 'toJSON')) return true
+  for (const name of REGISTERED) if (Object.hasOwn(payload, name)) return true
+  return false
+}
+
+/**
+ * JSON of `payload` followed by the defined `registered` claims (in REGISTERED order). A `pur`
+ * in `payload` is dropped unless `registered.pur` sets it: the purpose comes only from options.
+ */
+export function encodeClaims(payload: object, registered: Registered): string {
+  if (needsReferencePath(payload)) return encodeClaimsReference(payload, registered)
+  const json = stringify(payload)
+  let body = json.slice(1, -1)
+  for (const name of REGISTERED) {
+    const value = registered[name]
+    if (value === undefined) continue
+    body += `${body === '' ? '' : ','}"${name}":${JSON.stringify(value)}`
+  }
+  return `{${body}}`
+}
+
+/** The reference definition: what `encodeClaims` must always equal. */
+export function encodeClaimsReference(payload: object, registered: Registered): string {
+  const claims: Record<string, unknown> = { ...payload }
+  delete claims.pur
+  for (const name of REGISTERED) {
+    if (registered[name] !== undefined) claims[name] = registered[name]
+  }
+  return stringify(claims)
+}
