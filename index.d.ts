@@ -22,18 +22,6 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  */
 export declare function __panicForTests(): void
 
-export declare function expExt(e: ExternalObject<number>): number
-
-export declare function expExtNew(): ExternalObject<number>
-
-export declare function expRetStr(): string
-
-export declare function expStrLen(s: string): number
-
-export declare function expStrLenCu(s: string): number
-
-export declare function expU32(x: number): number
-
 export declare function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Buffer
 
 export declare function hmacSha256(key: Uint8Array, msg: Uint8Array): Buffer

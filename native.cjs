@@ -836,12 +836,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.__panicForTests = nativeBinding.__panicForTests
-module.exports.expExt = nativeBinding.expExt
-module.exports.expExtNew = nativeBinding.expExtNew
-module.exports.expRetStr = nativeBinding.expRetStr
-module.exports.expStrLen = nativeBinding.expStrLen
-module.exports.expStrLenCu = nativeBinding.expStrLenCu
-module.exports.expU32 = nativeBinding.expU32
 module.exports.hkdfSha256 = nativeBinding.hkdfSha256
 module.exports.hmacSha256 = nativeBinding.hmacSha256
 module.exports.keyId = nativeBinding.keyId
