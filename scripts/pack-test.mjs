@@ -10,7 +10,7 @@
 // `not ok - <name>: <reason>`, then `pack-test: N passed, M failed`; exit code 0 only if M is 0.
 // npm's and the children's output goes to stderr, and only on failure.
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -266,6 +266,23 @@ function writeProject(dir, name) {
   writeFileSync(join(dir, 'smoke.mjs'), SMOKE_ESM)
 }
 
+/**
+ * A copy of the main package as it is published: its "files" plus a package.json whose
+ * optionalDependencies name the platform package (what `napi prepublish` writes at release).
+ * The repository's own package.json does not list it, so `npm install` in a checkout never asks
+ * the registry for an unpublished package name someone else could claim.
+ */
+function stageMain(tmp) {
+  const stage = join(tmp, 'stage-main')
+  mkdirSync(stage)
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  for (const entry of pkg.files) cpSync(join(root, entry), join(stage, entry), { recursive: true })
+  const platform = JSON.parse(readFileSync(join(PLATFORM_DIR, 'package.json'), 'utf8'))
+  pkg.optionalDependencies = { [platform.name]: platform.version }
+  writeFileSync(join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`)
+  return stage
+}
+
 /** The `.tgz` of `npm pack --json`, in `dest`. */
 function pack(cwd, dest, label) {
   const r = npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dest], cwd)
@@ -339,7 +356,7 @@ function main(tmp) {
     report(`copy ${BINARY} into npm/linux-x64-gnu`, false, err.message)
     return
   }
-  const mainTgz = pack(root, packs, 'main package')
+  const mainTgz = pack(stageMain(tmp), packs, 'main package')
   const platformTgz = pack(PLATFORM_DIR, packs, `platform package ${PLATFORM_PKG}`)
   if (!mainTgz || !platformTgz) return
   checkTar('main tarball contains no .node file', mainTgz, (entries) => {
