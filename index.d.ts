@@ -22,6 +22,12 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  */
 export declare function __panicForTests(): void
 
+/** Plaintext of `ciphertext || tag`, or null when the tag does not verify. */
+export declare function aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Buffer | null
+
+/** AES-256-GCM with a 12-byte nonce: `ciphertext || tag` (Wycheproof vectors). */
+export declare function aesGcmEncrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer
+
 export declare function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Buffer
 
 export declare function hmacSha256(key: Uint8Array, msg: Uint8Array): Buffer
@@ -53,5 +59,20 @@ export declare function nativeVersion(): string
 export declare function randomBytes(length: number): Buffer
 
 export declare function randomId(bytes: number): string
+
+/** Seals bytes (kind 2). */
+export declare function sealBytes(keys: ExternalObject<'SealKeys'>, data: Uint8Array, exp: number, nbf: number, nonce: Uint8Array | null): string
+
+/** Keys for one purpose, one per secret, named by `kids` (the first seals). */
+export declare function sealKeysCreate(secrets: Array<Buffer>, kids: Array<string>, purpose: string): ExternalObject<'SealKeys'>
+
+/** Opens a sealed value at `now` (seconds): kind-prefixed string, Buffer, or a negative code. */
+export declare function sealOpen(keys: ExternalObject<'SealKeys'>, sealed: string, now: number): string | Buffer | number
+
+/**
+ * Seals a string (`kind` 1 text or 3 JSON). `nonce` exists for test vectors only; the public
+ * API always passes null, and a fresh nonce comes from the OS CSPRNG.
+ */
+export declare function sealText(keys: ExternalObject<'SealKeys'>, kind: number, text: string, exp: number, nbf: number, nonce: Uint8Array | null): string
 
 export declare function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean

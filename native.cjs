@@ -836,6 +836,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.__panicForTests = nativeBinding.__panicForTests
+module.exports.aesGcmDecrypt = nativeBinding.aesGcmDecrypt
+module.exports.aesGcmEncrypt = nativeBinding.aesGcmEncrypt
 module.exports.hkdfSha256 = nativeBinding.hkdfSha256
 module.exports.hmacSha256 = nativeBinding.hmacSha256
 module.exports.keyId = nativeBinding.keyId
@@ -846,4 +848,8 @@ module.exports.macVerifyTag = nativeBinding.macVerifyTag
 module.exports.nativeVersion = nativeBinding.nativeVersion
 module.exports.randomBytes = nativeBinding.randomBytes
 module.exports.randomId = nativeBinding.randomId
+module.exports.sealBytes = nativeBinding.sealBytes
+module.exports.sealKeysCreate = nativeBinding.sealKeysCreate
+module.exports.sealOpen = nativeBinding.sealOpen
+module.exports.sealText = nativeBinding.sealText
 module.exports.timingSafeEqual = nativeBinding.timingSafeEqual

@@ -19,6 +19,7 @@ export {
 } from './errors'
 export { type KeyOptions, Keyring, type KeyringEntry, type Secret, type SecretInput } from './keys'
 export { randomId, timingSafeEqual } from './random'
+export { type SealOptions, seal, sealedLength, type UnsealOptions, unseal, unsealOrThrow } from './seal'
 export { type SignOptions, sign, type UnsignOptions, unsign, unsignOrThrow } from './sign'
 export {
   type SignTokenOptions,

@@ -8,7 +8,7 @@
  */
 
 import { activeBackend } from './backend'
-import type { Backend, MacKeys } from './backend/types'
+import type { Backend, MacKeys, SealKeys } from './backend/types'
 import { encodeBase64Url } from './encoding'
 import { createError } from './errors'
 
@@ -62,6 +62,8 @@ export class Keyring {
   readonly #indexById: Map<string, number>
   /** Derived key sets, per backend then per (info, alphabet). */
   readonly #macKeys = new Map<Backend, Map<string, MacKeys>>()
+  /** Seal keys, per backend then per purpose. */
+  readonly #sealKeys = new Map<Backend, Map<string, SealKeys>>()
   #headers: readonly string[] | undefined
 
   constructor(secrets: Secret | ReadonlyArray<Secret | KeyringEntry>) {
@@ -103,6 +105,21 @@ export class Keyring {
     if (!keys) {
       keys = backend.createMacKeys(this.#secrets, info, base64Std)
       sets.set(name, keys)
+    }
+    return keys
+  }
+
+  /** The backend seal keys for one purpose (AES-256-GCM, derived per purpose). Internal. */
+  sealKeys(backend: Backend, purpose: string): SealKeys {
+    let sets = this.#sealKeys.get(backend)
+    if (!sets) {
+      sets = new Map()
+      this.#sealKeys.set(backend, sets)
+    }
+    let keys = sets.get(purpose)
+    if (!keys) {
+      keys = backend.createSealKeys(this.#secrets, this.ids, purpose)
+      sets.set(purpose, keys)
     }
     return keys
   }

@@ -12,6 +12,32 @@ export const VERIFY_BAD_FORMAT = -1
 export const VERIFY_BAD_SIGNATURE = -2
 export const VERIFY_UNKNOWN_KEY = -3
 
+/** Outcomes of opening a sealed value that failed (see crates/keycard-seal/src/keys.rs). */
+export const OPEN_BAD_FORMAT = -1
+export const OPEN_UNKNOWN_KEY = -3
+export const OPEN_DECRYPT = -4
+export const OPEN_WRONG_PURPOSE = -5
+export const OPEN_EXPIRED = -6
+export const OPEN_NOT_YET_VALID = -7
+
+/** Kinds of sealed data, so it comes back as the type it went in as. */
+export const KIND_TEXT = 1
+export const KIND_BYTES = 2
+export const KIND_JSON = 3
+
+/** AES-256-GCM keys of a keyring for one purpose (docs/FORMATS.md, "Sealed value v1"). */
+export interface SealKeys {
+  /** Seals a string as text (KIND_TEXT) or JSON text (KIND_JSON). `nonce` is for tests only. */
+  sealText(kind: number, text: string, exp: number, nbf: number, nonce: Uint8Array | null): string
+  /** Seals bytes (KIND_BYTES). `nonce` is for tests only. */
+  sealBytes(data: Uint8Array, exp: number, nbf: number, nonce: Uint8Array | null): string
+  /**
+   * Opens `sealed` at `now` (seconds): text as a string whose first character is its kind
+   * (U+0001 text, U+0003 JSON), bytes as a Uint8Array, or a negative OPEN_* outcome.
+   */
+  open(sealed: string, now: number): string | Uint8Array | number
+}
+
 /** An HMAC-SHA256 key set held by the backend: the first key tags, every key verifies. */
 export interface MacKeys {
   /** Tag of `msg` (UTF-8) under the first key: base64url, or base64 without padding. */
@@ -30,6 +56,12 @@ export interface Backend {
    * purpose; `null` keys HMAC with the secret as given. Throws `ERR_KEY_TOO_SHORT`.
    */
   createMacKeys(secrets: readonly Uint8Array[], info: string | null, base64Std: boolean): MacKeys
+  /** Seal keys for `purpose`, one per secret (>= 32 bytes), named by `kids` (first seals). */
+  createSealKeys(secrets: readonly Uint8Array[], kids: readonly string[], purpose: string): SealKeys
+  /** AES-256-GCM, 32-byte key, 12-byte nonce: ciphertext || 16-byte tag. Else ERR_BAD_FORMAT. */
+  aesGcmEncrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array
+  /** Plaintext of ciphertext || tag, or null when the tag does not verify. */
+  aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null
   /** One-shot HMAC-SHA256 with a key of any length (test vectors). */
   hmacSha256(key: Uint8Array, msg: Uint8Array): Uint8Array
   /** HKDF-SHA256 (RFC 5869); `length` <= 8160 else `ERR_PARAMS_OUT_OF_RANGE`. */

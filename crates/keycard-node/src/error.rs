@@ -4,6 +4,10 @@
 
 use napi::Error;
 
+pub fn map_code(code: &'static str, message: String) -> Error<&'static str> {
+    Error::new(code, message)
+}
+
 pub fn map_error(err: keycard_sign::Error) -> Error<&'static str> {
-    Error::new(err.code(), err.to_string())
+    map_code(err.code(), err.to_string())
 }

@@ -9,3 +9,4 @@
 mod error;
 mod mac_keys;
 mod primitives;
+mod seal_keys;

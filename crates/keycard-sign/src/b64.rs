@@ -39,6 +39,15 @@ pub fn decode_exact<const N: usize>(alphabet: Alphabet, text: &[u8]) -> Result<[
     Ok(out)
 }
 
+/// Decodes canonical unpadded text of any length.
+pub fn decode_vec(alphabet: Alphabet, text: &[u8]) -> Result<Vec<u8>> {
+    match alphabet {
+        Alphabet::Base64Url => URL_SAFE_NO_PAD.decode(text),
+        Alphabet::Base64NoPad => STANDARD_NO_PAD.decode(text),
+    }
+    .map_err(|_| Error::BadFormat)
+}
+
 /// Length of the unpadded encoding of `n` bytes.
 pub const fn encoded_len(n: usize) -> usize {
     (n * 4).div_ceil(3)

@@ -1,10 +1,11 @@
 /** The pure-TypeScript backend: node:crypto only. */
 
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { encodeBase64Url } from '../../encoding'
 import { createError } from '../../errors'
 import type { Backend } from '../types'
 import { FallbackMacKeys } from './mac_keys'
+import { FallbackSealKeys } from './seal_keys'
 
 const HKDF_MAX_LENGTH = 255 * 32
 const MIN_ID_BYTES = 16
@@ -19,6 +20,23 @@ export const fallbackBackend: Backend = {
   name: 'fallback',
   version,
   createMacKeys: (secrets, info, base64Std) => new FallbackMacKeys(secrets, info, base64Std),
+  createSealKeys: (secrets, kids, purpose) => new FallbackSealKeys(secrets, kids, purpose),
+  aesGcmEncrypt(key, nonce, aad, plaintext) {
+    checkGcmSizes(key, nonce)
+    const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 }).setAAD(aad)
+    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()])
+  },
+  aesGcmDecrypt(key, nonce, aad, sealed) {
+    checkGcmSizes(key, nonce)
+    if (sealed.length < 16) throw createError('ERR_BAD_FORMAT', 'AES-GCM input is shorter than its tag')
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 }).setAAD(aad)
+      decipher.setAuthTag(sealed.subarray(sealed.length - 16))
+      return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - 16)), decipher.final()])
+    } catch {
+      return null
+    }
+  },
   hmacSha256: (key, msg) => createHmac('sha256', key).update(msg).digest(),
   hkdfSha256(ikm, salt, info, length) {
     if (!Number.isInteger(length) || length < 0 || length > HKDF_MAX_LENGTH) {
@@ -41,4 +59,10 @@ export const fallbackBackend: Backend = {
     }
     return randomBytes(length)
   },
+}
+
+/** The Rust primitive's types admit only these sizes; refuse the same inputs here. */
+function checkGcmSizes(key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== 32 || nonce.length !== 12)
+    throw createError('ERR_BAD_FORMAT', 'AES-256-GCM takes a 32-byte key and a 12-byte nonce')
 }

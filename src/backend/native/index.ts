@@ -6,7 +6,7 @@
 
 import { toBuffer } from '../../encoding'
 import { fromNativeError } from '../../errors'
-import type { Backend, MacKeys } from '../types'
+import type { Backend, MacKeys, SealKeys } from '../types'
 import type { NativeBinding } from './load'
 
 function guard<T>(call: () => T): T {
@@ -18,6 +18,27 @@ function guard<T>(call: () => T): T {
 }
 
 type Handle = ReturnType<NativeBinding['macKeysCreate']>
+type SealHandle = ReturnType<NativeBinding['sealKeysCreate']>
+
+/** Rust seal keys behind the `SealKeys` interface. */
+class NativeSealKeys implements SealKeys {
+  constructor(
+    private readonly binding: NativeBinding,
+    private readonly handle: SealHandle,
+  ) {}
+
+  sealText(kind: number, text: string, exp: number, nbf: number, nonce: Uint8Array | null): string {
+    return guard(() => this.binding.sealText(this.handle, kind, text, exp, nbf, nonce))
+  }
+
+  sealBytes(data: Uint8Array, exp: number, nbf: number, nonce: Uint8Array | null): string {
+    return guard(() => this.binding.sealBytes(this.handle, data, exp, nbf, nonce))
+  }
+
+  open(sealed: string, now: number): string | Uint8Array | number {
+    return this.binding.sealOpen(this.handle, sealed, now)
+  }
+}
 
 /** A Rust key set behind the `MacKeys` interface; the handle frees the keys when collected. */
 class NativeMacKeys implements MacKeys {
@@ -45,6 +66,10 @@ export function createNativeBackend(binding: NativeBinding): Backend {
     version: binding.nativeVersion(),
     createMacKeys: (secrets, info, base64Std): MacKeys =>
       guard(() => new NativeMacKeys(binding, binding.macKeysCreate(secrets.map(toBuffer), info, base64Std))),
+    createSealKeys: (secrets, kids, purpose): SealKeys =>
+      guard(() => new NativeSealKeys(binding, binding.sealKeysCreate(secrets.map(toBuffer), [...kids], purpose))),
+    aesGcmEncrypt: (key, nonce, aad, plaintext) => guard(() => binding.aesGcmEncrypt(key, nonce, aad, plaintext)),
+    aesGcmDecrypt: (key, nonce, aad, sealed) => guard(() => binding.aesGcmDecrypt(key, nonce, aad, sealed)),
     hmacSha256: (key, msg) => guard(() => binding.hmacSha256(key, msg)),
     hkdfSha256: (ikm, salt, info, length) => guard(() => binding.hkdfSha256(ikm, salt, info, length)),
     keyId: (secret) => guard(() => binding.keyId(secret)),

@@ -1,0 +1,131 @@
+/**
+ * Fallback `SealKeys` on node:crypto. Mirrors crates/keycard-seal/src/keys.rs check for check
+ * (same layout, same order of refusals), so both backends return the same outcome for any input.
+ */
+
+import { isUtf8 } from 'node:buffer'
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto'
+import { decodeBase64Url } from '../../encoding'
+import { createError } from '../../errors'
+import {
+  KIND_BYTES,
+  KIND_JSON,
+  KIND_TEXT,
+  OPEN_BAD_FORMAT,
+  OPEN_DECRYPT,
+  OPEN_EXPIRED,
+  OPEN_NOT_YET_VALID,
+  OPEN_UNKNOWN_KEY,
+  OPEN_WRONG_PURPOSE,
+  type SealKeys,
+} from '../types'
+import { MIN_SECRET_LENGTH } from './mac_keys'
+
+const VERSION = 1
+const MAX_KID_LENGTH = 64
+const NONCE_LENGTH = 12
+const TAG_LENGTH = 16
+const BODY_HEADER_LENGTH = 9
+const INFO = 'keycard/v1/seal/'
+const EMPTY = Buffer.alloc(0)
+/** Node 20 accepts 4- to 16-byte GCM tags unless told the length: always pin it to 16. */
+const GCM = { authTagLength: TAG_LENGTH } as const
+
+interface Key {
+  kid: Buffer
+  key: KeyObject
+}
+
+export class FallbackSealKeys implements SealKeys {
+  readonly #keys: Key[]
+  readonly #purpose: Buffer
+  readonly #hint: Buffer
+
+  constructor(secrets: readonly Uint8Array[], kids: readonly string[], purpose: string) {
+    if (secrets.length === 0 || secrets.length !== kids.length) throw createError('ERR_BAD_FORMAT', 'one key id per secret')
+    const info = INFO + purpose
+    this.#keys = secrets.map((secret, i) => {
+      const kid = Buffer.from(kids[i] as string, 'latin1')
+      if (kid.length === 0 || kid.length > MAX_KID_LENGTH || !/^[\x20-\x7e]+$/.test(kids[i] as string)) {
+        throw createError('ERR_BAD_FORMAT', 'key ids are 1-64 ASCII characters')
+      }
+      if (secret.byteLength < MIN_SECRET_LENGTH) throw createError('ERR_KEY_TOO_SHORT', 'secret is shorter than 32 bytes')
+      return { kid, key: createSecretKey(new Uint8Array(hkdfSync('sha256', secret, EMPTY, info, 32))) }
+    })
+    this.#purpose = Buffer.from(purpose, 'utf8')
+    this.#hint = createHash('sha256').update(info, 'utf8').digest().subarray(0, 2)
+  }
+
+  #seal(kind: number, data: string | Uint8Array, exp: number, nbf: number, nonce: Uint8Array | null): string {
+    const { kid, key } = this.#keys[0] as Key
+    const iv = nonce ?? randomBytes(NONCE_LENGTH)
+    if (iv.length !== NONCE_LENGTH) throw createError('ERR_BAD_FORMAT', 'nonces are 12 bytes')
+    const header = Buffer.allocUnsafe(2 + kid.length + 2 + NONCE_LENGTH + BODY_HEADER_LENGTH)
+    header[0] = VERSION
+    header[1] = kid.length
+    kid.copy(header, 2)
+    const hintAt = 2 + kid.length
+    this.#hint.copy(header, hintAt)
+    const nonceAt = hintAt + 2
+    header.set(iv, nonceAt)
+    const bodyAt = nonceAt + NONCE_LENGTH
+    header[bodyAt] = kind
+    header.writeUInt32BE(exp, bodyAt + 1)
+    header.writeUInt32BE(nbf, bodyAt + 5)
+
+    const cipher = createCipheriv('aes-256-gcm', key, iv, GCM)
+    cipher.setAAD(Buffer.concat([header.subarray(0, nonceAt), this.#purpose]))
+    const parts = [
+      header.subarray(0, bodyAt),
+      cipher.update(header.subarray(bodyAt)),
+      typeof data === 'string' ? cipher.update(data, 'utf8') : cipher.update(data),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ]
+    return Buffer.concat(parts).toString('base64url')
+  }
+
+  sealText(kind: number, text: string, exp: number, nbf: number, nonce: Uint8Array | null): string {
+    return this.#seal(kind === KIND_JSON ? KIND_JSON : KIND_TEXT, text, exp, nbf, nonce)
+  }
+
+  sealBytes(data: Uint8Array, exp: number, nbf: number, nonce: Uint8Array | null): string {
+    return this.#seal(KIND_BYTES, data, exp, nbf, nonce)
+  }
+
+  open(sealed: string, now: number): string | Uint8Array | number {
+    const bytes = decodeBase64Url(sealed)
+    if (!bytes || bytes.length < 2 || bytes[0] !== VERSION) return OPEN_BAD_FORMAT
+    const kidLength = bytes[1] as number
+    const headerLength = 2 + kidLength + 2 + NONCE_LENGTH
+    if (kidLength === 0 || kidLength > MAX_KID_LENGTH || bytes.length < headerLength + BODY_HEADER_LENGTH + TAG_LENGTH) {
+      return OPEN_BAD_FORMAT
+    }
+    const kid = bytes.subarray(2, 2 + kidLength)
+    const key = this.#keys.find((k) => k.kid.equals(kid))?.key
+    if (!key) return OPEN_UNKNOWN_KEY
+    const nonceAt = 2 + kidLength + 2
+    if (!bytes.subarray(nonceAt - 2, nonceAt).equals(this.#hint)) return OPEN_WRONG_PURPOSE
+
+    let body: Buffer
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(nonceAt, headerLength), GCM)
+      decipher.setAAD(Buffer.concat([bytes.subarray(0, nonceAt), this.#purpose]))
+      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_LENGTH))
+      // final() checks the tag; update()'s output is not trusted (or returned) before it has.
+      body = Buffer.concat([decipher.update(bytes.subarray(headerLength, bytes.length - TAG_LENGTH)), decipher.final()])
+    } catch {
+      return OPEN_DECRYPT
+    }
+    const kind = body[0] as number
+    if (kind !== KIND_TEXT && kind !== KIND_BYTES && kind !== KIND_JSON) return OPEN_BAD_FORMAT
+    const exp = body.readUInt32BE(1)
+    const nbf = body.readUInt32BE(5)
+    if (exp !== 0 && now >= exp) return OPEN_EXPIRED
+    if (nbf !== 0 && now < nbf) return OPEN_NOT_YET_VALID
+    const data = body.subarray(BODY_HEADER_LENGTH)
+    if (kind === KIND_BYTES) return data
+    if (!isUtf8(data)) return OPEN_BAD_FORMAT
+    return String.fromCharCode(kind) + data.toString('utf8')
+  }
+}
