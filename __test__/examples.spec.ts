@@ -16,6 +16,10 @@ test(t_('examples: the demo runs and shows real results on this backend'), (t) =
   t.regex(out, /unsign \(other cookie\) null/)
   t.regex(out, /unsign \(tampered\) +null/)
   t.regex(out, /verifyToken \(wrong aud\) null/)
+  t.regex(out, /unseal +\{"uid":42,"cart":\[\{"sku":"A-1","qty":2\}\]\}/)
+  t.regex(out, /unseal \(other cookie\) null/)
+  const [, length, predicted] = /\((\d+) chars; sealedLength says (\d+)\)/.exec(out) ?? []
+  t.is(length, predicted)
   t.regex(out, /verify \(same session\) +true/)
   t.regex(out, /verify \(other session\) false/)
 })

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import test from 'ava'
-import { Keyring, sign, signToken, unsign, verifyCsrfToken, verifyToken } from '../src/index'
+import { Keyring, sign, signToken, unseal, unsign, verifyCsrfToken, verifyToken } from '../src/index'
+import { sealWithNonce } from '../src/seal'
 import { both, on, t_ } from './helpers/backends'
 
 const v = JSON.parse(readFileSync(join(__dirname, 'vectors', 'keycard-formats.json'), 'utf8'))
@@ -27,6 +28,31 @@ test(t_('formats: key id, signed values, cookie-signature, token and CSRF match 
       t.deepEqual(claims, { uid: 42, iat: 1700000000, exp: 1700000900, aud: 'api', pur: 'access' })
       t.true(verifyCsrfToken(v.csrf.expected, v.csrf.sessionId, secret), `${be.name} csrf`)
       t.true(v.csrf.expected.startsWith(`${v.csrf.nonceB64}.`))
+    })
+  }
+})
+
+test(t_('formats: sealed values match the spec byte for byte on both backends (injected nonce)'), (t) => {
+  const { purpose, nonceHex, cases } = v.sealed
+  const now = 1700000000000
+  const options: Record<string, object> = {
+    json: { purpose, now, ttl: '1h' },
+    text: { purpose, now, ttl: 0 },
+    bytes: { purpose, now, ttl: '1h', notBefore: '1m' },
+  }
+  for (const be of both) {
+    on(be, () => {
+      for (const c of cases) {
+        const data = c.kind === 'bytes' ? Buffer.from(c.data, 'hex') : c.data
+        const sealed = sealWithNonce(data, secret, options[c.kind] as object, Buffer.from(nonceHex, 'hex'))
+        t.is(sealed, c.expected, `${be.name} ${c.kind}`)
+        const opened = unseal(c.expected, secret, { purpose, now: now + 120_000 })
+        t.deepEqual(
+          c.kind === 'bytes' ? Buffer.from(opened as Uint8Array).toString('hex') : opened,
+          c.data,
+          `${be.name} ${c.kind}`,
+        )
+      }
     })
   }
 })

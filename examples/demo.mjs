@@ -1,6 +1,19 @@
 // keycard demo: which backend runs, a signed cookie value, a token, a CSRF token.
 // Run with `npm run demo` (builds what is missing first). Try KEYCARD_BACKEND=fallback npm run demo.
-import { backend, createCsrfToken, Keyring, randomId, sign, signToken, unsign, verifyCsrfToken, verifyToken } from 'keycard'
+import {
+  backend,
+  createCsrfToken,
+  Keyring,
+  randomId,
+  seal,
+  sealedLength,
+  sign,
+  signToken,
+  unseal,
+  unsign,
+  verifyCsrfToken,
+  verifyToken,
+} from 'keycard'
 
 // A real app reads its secret from the environment; the demo makes one up if none is set.
 const secret = process.env.KEYCARD_SECRET ?? randomId(32)
@@ -19,6 +32,16 @@ const token = signToken({ uid: 42, role: 'admin' }, keys, { expiresIn: '15m', au
 console.log('\ntoken                ', token)
 console.log('verifyToken          ', verifyToken(token, keys, { audience: 'api', purpose: 'access' }))
 console.log('verifyToken (wrong aud)', verifyToken(token, keys, { audience: 'admin', purpose: 'access' }))
+
+const session = { uid: 42, cart: [{ sku: 'A-1', qty: 2 }] }
+const sealed = seal(session, keys, { purpose: 'session', ttl: '2h' })
+console.log(
+  '\nsealed session       ',
+  sealed,
+  `(${sealed.length} chars; sealedLength says ${sealedLength(JSON.stringify(session).length)})`,
+)
+console.log('unseal               ', JSON.stringify(unseal(sealed, keys, { purpose: 'session' })))
+console.log('unseal (other cookie)', unseal(sealed, keys, { purpose: 'cart' }))
 
 const sessionId = randomId()
 const csrf = createCsrfToken(sessionId, keys)
