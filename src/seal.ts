@@ -21,6 +21,7 @@ import {
 import { type Duration, toMilliseconds } from './duration'
 import { createError } from './errors'
 import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
+import { limitOf, purposeOf, timeOf } from './options'
 import { BAD_FORMAT, Failure, orNull, orThrow } from './verify_result'
 
 export interface SealOptions extends KeyOptions {
@@ -50,20 +51,6 @@ const MAX_U32 = 0xffff_ffff
 /** version, kid length, purpose hint, nonce, kind, exp, nbf, tag: bytes besides the key id and data. */
 const OVERHEAD = 1 + 1 + 2 + 12 + 1 + 4 + 4 + 16
 
-function timeOf(now: number | Date | undefined): number {
-  const ms = now === undefined ? Date.now() : typeof now === 'number' ? now : now.getTime()
-  if (!Number.isFinite(ms) || ms < 0) throw createError('ERR_INVALID_ARGUMENT', 'now must be a time after 1970')
-  return ms
-}
-
-function maxSizeOf(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_SIZE
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw createError('ERR_INVALID_ARGUMENT', 'maxSize must be an integer number of bytes')
-  }
-  return value
-}
-
 function seconds(ms: number, name: string): number {
   const s = Math.ceil(ms / 1000)
   if (s > MAX_U32) throw createError('ERR_INVALID_ARGUMENT', `${name} reaches past the year 2106 (format v1 limit)`)
@@ -82,9 +69,8 @@ export function sealWithNonce(
   nonce: Uint8Array | null,
 ): string {
   const keyring = resolveKeyring(secret, options)
-  const purpose = options.purpose ?? ''
-  if (typeof purpose !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'purpose must be a string')
-  const max = maxSizeOf(options.maxSize)
+  const purpose = purposeOf(options.purpose)
+  const max = limitOf(options.maxSize, DEFAULT_MAX_SIZE, 'maxSize')
   const now = timeOf(options.now)
   const ttl = toMilliseconds(options.ttl ?? DEFAULT_TTL, 'ttl')
   const exp = ttl === 0 ? 0 : seconds(now + ttl, 'ttl')
@@ -141,13 +127,12 @@ const FAILURES = new Map<number, Failure>([
 
 function open(sealed: unknown, secret: SecretInput | undefined, options: UnsealOptions): unknown {
   const keyring = resolveKeyring(secret, options)
-  const purpose = options.purpose ?? ''
-  if (typeof purpose !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'purpose must be a string')
-  const max = maxSizeOf(options.maxSize)
+  const purpose = purposeOf(options.purpose)
+  const max = limitOf(options.maxSize, DEFAULT_MAX_SIZE, 'maxSize')
   const now = Math.floor(timeOf(options.now) / 1000)
   if (typeof sealed !== 'string') return BAD_FORMAT
   // Refused before any decoding: nothing longer can hold at most `max` bytes of data.
-  if (sealed.length > sealedLength(max, 64)) return new Failure('ERR_TOO_LARGE', `sealed value longer than maxSize allows`)
+  if (sealed.length > encodedLength(max, 64)) return new Failure('ERR_TOO_LARGE', `sealed value longer than maxSize allows`)
   const opened = keyring.sealKeys(activeBackend(), purpose).open(sealed, now)
   if (typeof opened === 'number') return FAILURES.get(opened) ?? BAD_FORMAT
   if (typeof opened !== 'string') return opened
@@ -184,7 +169,16 @@ export function unsealOrThrow<T = unknown>(sealed: string, secret: SecretInput |
  * sealedLength(200) // 331: fits easily in one 4096-byte cookie
  */
 export function sealedLength(byteLength: number, keyIdLength = 8): number {
-  if (!Number.isInteger(byteLength) || byteLength < 0)
+  if (!Number.isInteger(byteLength) || byteLength < 0) {
     throw createError('ERR_INVALID_ARGUMENT', 'byteLength must be an integer >= 0')
+  }
+  if (!Number.isInteger(keyIdLength) || keyIdLength < 1 || keyIdLength > 64) {
+    throw createError('ERR_INVALID_ARGUMENT', 'keyIdLength is 1..64')
+  }
+  return encodedLength(byteLength, keyIdLength)
+}
+
+/** base64url length of a sealed value; `Infinity` in, `Infinity` out (an unlimited maxSize). */
+function encodedLength(byteLength: number, keyIdLength: number): number {
   return Math.ceil(((OVERHEAD + keyIdLength + byteLength) * 4) / 3)
 }

@@ -10,7 +10,8 @@ import { activeBackend } from './backend'
 import type { MacKeys } from './backend/types'
 import { createError } from './errors'
 import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
-import { BAD_FORMAT, Failure, failureOf, maxLengthOption, orNull, orThrow } from './verify_result'
+import { limitOf, purposeOf } from './options'
+import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from './verify_result'
 
 export interface SignOptions extends KeyOptions {
   /** What the value is for (e.g. the cookie name); a value only verifies for its purpose. Default ''. */
@@ -39,9 +40,7 @@ function macKeysFor(secret: SecretInput | undefined, options: SignOptions | unde
   if (options?.format !== undefined && options.format !== 'keycard') {
     throw createError('ERR_INVALID_ARGUMENT', "format must be 'keycard' or 'cookie-signature'")
   }
-  const purpose = options?.purpose ?? ''
-  if (typeof purpose !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'purpose must be a string')
-  return keyring.macKeys(backend, infoFor(purpose))
+  return keyring.macKeys(backend, infoFor(purposeOf(options?.purpose)))
 }
 
 /**
@@ -86,7 +85,7 @@ function orTooLarge(maxLength: number): Failure {
 }
 
 function run(signed: unknown, secret: SecretInput | undefined, options: UnsignOptions | undefined): string | Failure {
-  return unsignResult(signed, macKeysFor(secret, options), maxLengthOption(options?.maxLength, DEFAULT_MAX_LENGTH))
+  return unsignResult(signed, macKeysFor(secret, options), limitOf(options?.maxLength, DEFAULT_MAX_LENGTH, 'maxLength', 1))
 }
 
 /**

@@ -10,10 +10,11 @@ import { decodeBase64Url, decodeUtf8, encodeBase64Url } from './encoding'
 import { createError } from './errors'
 import { parseJsonObject } from './json_strict'
 import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
+import { limitOf, timeOf } from './options'
 import { checkClaims, MAX_NUMERIC_DATE } from './token_claims'
 import { keyIndexForHeader } from './token_header'
 import { encodeClaims } from './token_payload'
-import { BAD_FORMAT, Failure, failureOf, maxLengthOption, orNull, orThrow } from './verify_result'
+import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from './verify_result'
 
 export type TokenPayload = Record<string, unknown>
 
@@ -55,12 +56,6 @@ export interface VerifyTokenOptions extends KeyOptions {
 const DEFAULT_EXPIRES_IN = 3_600_000
 const DEFAULT_MAX_LENGTH = 8192
 
-function nowMs(now: number | Date | undefined): number {
-  const ms = now === undefined ? Date.now() : typeof now === 'number' ? now : now.getTime()
-  if (!Number.isFinite(ms)) throw createError('ERR_INVALID_ARGUMENT', 'now must be a finite time')
-  return ms
-}
-
 function seconds(value: Duration, name: string): number {
   return Math.round(toMilliseconds(value, name) / 1000)
 }
@@ -83,10 +78,9 @@ export function signToken(payload: TokenPayload, secret: SecretInput | undefined
   ) {
     throw createError('ERR_INVALID_ARGUMENT', 'a token payload must be a plain object')
   }
-  const iat = Math.floor(nowMs(options.now) / 1000)
+  const iat = Math.floor(timeOf(options.now) / 1000)
   // checkClaims refuses NumericDates outside 0..MAX_NUMERIC_DATE as malformed, so never sign one:
-  // a `now` before 1970 or an nbf past 9999 would make a token that no keycard verifier accepts.
-  if (iat < 0) throw createError('ERR_INVALID_ARGUMENT', 'now is before 1970')
+  // timeOf refuses a `now` before 1970, and an exp or nbf past 9999 is refused below.
   const exp = iat + seconds(options.expiresIn ?? DEFAULT_EXPIRES_IN, 'expiresIn')
   if (exp > MAX_NUMERIC_DATE) throw createError('ERR_INVALID_ARGUMENT', 'expiresIn reaches past the year 9999')
   let nbf: number | undefined
@@ -115,7 +109,7 @@ function verify(token: unknown, secret: SecretInput | undefined, options: Verify
   const keyring = resolveKeyring(secret, options)
   const keys = keyring.macKeys(activeBackend(), null)
   const policy = {
-    now: nowMs(options.now),
+    now: timeOf(options.now),
     toleranceSeconds: options.clockTolerance === undefined ? 0 : toMilliseconds(options.clockTolerance, 'clockTolerance') / 1000,
     audience: options.audience,
     issuer: options.issuer,
@@ -125,7 +119,7 @@ function verify(token: unknown, secret: SecretInput | undefined, options: Verify
     requireExpiry: options.requireExpiry ?? true,
   }
 
-  const maxLength = maxLengthOption(options.maxLength, DEFAULT_MAX_LENGTH)
+  const maxLength = limitOf(options.maxLength, DEFAULT_MAX_LENGTH, 'maxLength', 1)
   if (typeof token !== 'string') return BAD_FORMAT
   if (token.length > maxLength) return new Failure('ERR_TOO_LARGE', `token longer than ${maxLength}`)
   const first = token.indexOf('.')

@@ -38,15 +38,3 @@ export function orThrow<T>(result: T | Failure): T {
 export function orNull<T>(result: T | Failure): T | null {
   return result instanceof Failure ? null : result
 }
-
-/**
- * A verifier's length limit. `x.length > NaN` (or `> '100'`) is false, so a bad value would
- * silently lift the limit: refuse it instead. `Infinity` is an explicit "no limit".
- */
-export function maxLengthOption(value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 1) {
-    throw createError('ERR_INVALID_ARGUMENT', 'maxLength must be a number >= 1')
-  }
-  return value
-}
