@@ -17,6 +17,12 @@ export declare class ExternalObject<T> {
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * RFC 9106 §5.3 needs associated data, which keycard's API never uses: this one call exists so
+ * the native backend can be checked against that vector. Synchronous; tests only.
+ */
+export declare function __argon2idRawForTests(password: Uint8Array, salt: Uint8Array, secret: Uint8Array, ad: Uint8Array, m: number, t: number, p: number, tagLen: number): Buffer
+
+/**
  * Test hook: panics on purpose so the suite can prove a panic surfaces as a JS error
  * (`ERR_INTERNAL`) and Node keeps running. Not re-exported by the public API.
  */
@@ -27,6 +33,23 @@ export declare function aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: U
 
 /** AES-256-GCM with a 12-byte nonce: `ciphertext || tag` (Wycheproof vectors). */
 export declare function aesGcmEncrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer
+
+/**
+ * The argon2id (v=19) tag of `password` with `salt`, on the thread pool: a Buffer, or a
+ * negative outcome code.
+ */
+export declare function argon2idTag(password: Uint8Array, salt: Uint8Array, params: Argon2Params, pepper?: Uint8Array | undefined | null, signal?: AbortSignal | undefined | null): Promise<Buffer | number>
+
+/** argon2id parameters from JS (already checked against the caller's limits). */
+export interface Argon2Params {
+  m: number
+  t: number
+  p: number
+  tagLength: number
+}
+
+/** Whether `password` matches a bcrypt hash, on the thread pool: boolean, or a negative code. */
+export declare function bcryptVerify(stored: string, password: Uint8Array, signal?: AbortSignal | undefined | null): Promise<boolean | number>
 
 export declare function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Buffer
 

@@ -835,9 +835,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.__argon2idRawForTests = nativeBinding.__argon2idRawForTests
 module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.aesGcmDecrypt = nativeBinding.aesGcmDecrypt
 module.exports.aesGcmEncrypt = nativeBinding.aesGcmEncrypt
+module.exports.argon2idTag = nativeBinding.argon2idTag
+module.exports.bcryptVerify = nativeBinding.bcryptVerify
 module.exports.hkdfSha256 = nativeBinding.hkdfSha256
 module.exports.hmacSha256 = nativeBinding.hmacSha256
 module.exports.keyId = nativeBinding.keyId

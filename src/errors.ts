@@ -20,6 +20,7 @@ const FAMILIES = {
   ParameterError: ['ERR_PARAMS_OUT_OF_RANGE', 'ERR_INVALID_ARGUMENT', 'ERR_BAD_CONFIG'],
   StoreError: ['ERR_STORE_UNAVAILABLE'],
   BackendError: ['ERR_NATIVE_UNAVAILABLE', 'ERR_INTERNAL', 'ERR_RANDOM'],
+  AbortError: ['ERR_ABORTED'],
 } as const
 
 type Families = typeof FAMILIES
@@ -56,8 +57,10 @@ export class ParameterError extends KeycardError {}
 export class StoreError extends KeycardError {}
 /** The native backend is missing or failed internally. */
 export class BackendError extends KeycardError {}
+/** The caller's AbortSignal aborted the operation. */
+export class AbortError extends KeycardError {}
 
-const CLASSES = { KeyError, FormatError, VerificationError, ClaimError, ParameterError, StoreError, BackendError }
+const CLASSES = { KeyError, FormatError, VerificationError, ClaimError, ParameterError, StoreError, BackendError, AbortError }
 
 const CLASS_OF_CODE = new Map<string, typeof KeycardError>()
 for (const [family, codes] of Object.entries(FAMILIES)) {

@@ -7,6 +7,7 @@ export { type BackendInfo, backend } from './backend'
 export { createCsrfToken, verifyCsrfToken } from './csrf'
 export type { Duration } from './duration'
 export {
+  AbortError,
   BackendError,
   ClaimError,
   type ErrorCode,
@@ -18,6 +19,16 @@ export {
   VerificationError,
 } from './errors'
 export { type KeyOptions, Keyring, type KeyringEntry, type Secret, type SecretInput } from './keys'
+export {
+  type Argon2Params,
+  hashPassword,
+  needsRehash,
+  type PasswordLimits,
+  type PasswordOptions,
+  PRESETS,
+  verifyAndRehash,
+  verifyPassword,
+} from './password'
 export { randomId, timingSafeEqual } from './random'
 export { type SealOptions, seal, sealedLength, type UnsealOptions, unseal, unsealOrThrow } from './seal'
 export { type SignOptions, sign, type UnsignOptions, unsign, unsignOrThrow } from './sign'

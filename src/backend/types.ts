@@ -48,6 +48,17 @@ export interface MacKeys {
   verifySigned(signed: string): number
 }
 
+/** What a backend needs to hash or verify a password; the TS layer has parsed and bounded it. */
+export interface Argon2Job {
+  password: Uint8Array
+  salt: Uint8Array
+  m: number
+  t: number
+  p: number
+  tagLength: number
+  pepper: Uint8Array | null
+}
+
 export interface Backend {
   readonly name: BackendName
   readonly version: string
@@ -62,6 +73,13 @@ export interface Backend {
   aesGcmEncrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array
   /** Plaintext of ciphertext || tag, or null when the tag does not verify. */
   aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null
+  /**
+   * The argon2id (v=19) tag of a job, computed off the JS thread (libuv pool or worker threads).
+   * Rejects with ERR_ABORTED when `signal` aborts first.
+   */
+  argon2id(job: Argon2Job, signal?: AbortSignal): Promise<Uint8Array>
+  /** Whether `password` matches a bcrypt hash (`$2a$`, `$2b$`, `$2y$`), off the JS thread. */
+  bcryptVerify(stored: string, password: Uint8Array, signal?: AbortSignal): Promise<boolean>
   /** One-shot HMAC-SHA256 with a key of any length (test vectors). */
   hmacSha256(key: Uint8Array, msg: Uint8Array): Uint8Array
   /** HKDF-SHA256 (RFC 5869); `length` <= 8160 else `ERR_PARAMS_OUT_OF_RANGE`. */

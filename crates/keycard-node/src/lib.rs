@@ -8,5 +8,6 @@
 
 mod error;
 mod mac_keys;
+mod password_task;
 mod primitives;
 mod seal_keys;

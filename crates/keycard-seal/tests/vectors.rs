@@ -25,16 +25,36 @@ fn wycheproof_aes_256_gcm() {
             let mut sealed = hex(&t["ct"]);
             sealed.extend(hex(&t["tag"]));
             if group["ivSize"] != 96 {
-                assert_eq!(aead::decrypt(&key, &iv, &aad, &sealed), Err(Error::BadFormat), "tcId {}", t["tcId"]);
+                assert_eq!(
+                    aead::decrypt(&key, &iv, &aad, &sealed),
+                    Err(Error::BadFormat),
+                    "tcId {}",
+                    t["tcId"]
+                );
                 refused_iv += 1;
                 continue;
             }
             if t["result"] == "valid" {
-                assert_eq!(aead::encrypt(&key, &iv, &aad, &msg).unwrap(), sealed, "tcId {}", t["tcId"]);
-                assert_eq!(aead::decrypt(&key, &iv, &aad, &sealed).unwrap(), msg, "tcId {}", t["tcId"]);
+                assert_eq!(
+                    aead::encrypt(&key, &iv, &aad, &msg).unwrap(),
+                    sealed,
+                    "tcId {}",
+                    t["tcId"]
+                );
+                assert_eq!(
+                    aead::decrypt(&key, &iv, &aad, &sealed).unwrap(),
+                    msg,
+                    "tcId {}",
+                    t["tcId"]
+                );
                 valid += 1;
             } else {
-                assert_eq!(aead::decrypt(&key, &iv, &aad, &sealed), Err(Error::Decrypt), "tcId {}", t["tcId"]);
+                assert_eq!(
+                    aead::decrypt(&key, &iv, &aad, &sealed),
+                    Err(Error::Decrypt),
+                    "tcId {}",
+                    t["tcId"]
+                );
                 invalid += 1;
             }
         }
@@ -50,6 +70,9 @@ fn short_tags_are_refused() {
     let sealed = aead::encrypt(&key, &nonce, b"", b"hello").unwrap();
     for tag_len in [12, 8, 4, 0] {
         let truncated = &sealed[..sealed.len() - 16 + tag_len];
-        assert!(aead::decrypt(&key, &nonce, b"", truncated).is_err(), "tag of {tag_len} bytes");
+        assert!(
+            aead::decrypt(&key, &nonce, b"", truncated).is_err(),
+            "tag of {tag_len} bytes"
+        );
     }
 }

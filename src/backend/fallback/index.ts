@@ -6,6 +6,7 @@ import { createError } from '../../errors'
 import type { Backend } from '../types'
 import { FallbackMacKeys } from './mac_keys'
 import { FallbackSealKeys } from './seal_keys'
+import { runOnPool } from './worker_pool'
 
 const HKDF_MAX_LENGTH = 255 * 32
 const MIN_ID_BYTES = 16
@@ -36,6 +37,16 @@ export const fallbackBackend: Backend = {
     } catch {
       return null
     }
+  },
+  async argon2id(job, signal) {
+    const reply = await runOnPool({ op: 'argon2id', ...job }, signal)
+    if (!reply.tag) throw createError('ERR_INTERNAL', `argon2id failed in the worker: ${reply.error}`)
+    return reply.tag
+  },
+  async bcryptVerify(stored, password, signal) {
+    const reply = await runOnPool({ op: 'bcrypt', stored, password }, signal)
+    if (reply.matches === undefined) throw createError('ERR_BAD_FORMAT', `not a bcrypt hash keycard reads: ${reply.error}`)
+    return reply.matches
   },
   hmacSha256: (key, msg) => createHmac('sha256', key).update(msg).digest(),
   hkdfSha256(ikm, salt, info, length) {

@@ -5,7 +5,8 @@
  */
 
 import { toBuffer } from '../../encoding'
-import { fromNativeError } from '../../errors'
+import { createError, type ErrorCode, fromNativeError, type KeycardError } from '../../errors'
+import { raceAbort } from '../abort'
 import type { Backend, MacKeys, SealKeys } from '../types'
 import type { NativeBinding } from './load'
 
@@ -60,6 +61,37 @@ class NativeMacKeys implements MacKeys {
   }
 }
 
+/** Outcome codes of the password tasks (crates/keycard-node/src/password_task.rs). */
+const PASSWORD_CODES: Record<number, [ErrorCode, string]> = {
+  [-1]: ['ERR_BAD_FORMAT', 'not a bcrypt hash keycard reads'],
+  [-2]: ['ERR_PARAMS_OUT_OF_RANGE', 'password hash parameters out of range'],
+  [-3]: ['ERR_ABORTED', 'the operation was aborted'],
+  [-4]: ['ERR_RANDOM', 'the OS random number generator failed'],
+}
+
+function passwordError(code: number): KeycardError {
+  const [name, message] = PASSWORD_CODES[code] ?? ['ERR_INTERNAL', `native password task failed (${code})`]
+  return createError(name, message)
+}
+
+/**
+ * Awaits a native task, rejecting with ERR_ABORTED as soon as `signal` aborts: napi cancels a
+ * task still queued; one already computing finishes on its pool thread and is ignored.
+ */
+async function pooled<T>(task: (signal?: AbortSignal) => Promise<T | number>, signal?: AbortSignal): Promise<T> {
+  if (signal?.aborted) throw createError('ERR_ABORTED', 'the operation was aborted')
+  let result: T | number
+  try {
+    result = await (signal ? raceAbort(task(signal), signal) : task())
+  } catch (err) {
+    throw (err as { name?: string }).name === 'AbortError'
+      ? createError('ERR_ABORTED', 'the operation was aborted')
+      : fromNativeError(err)
+  }
+  if (typeof result === 'number') throw passwordError(result)
+  return result
+}
+
 export function createNativeBackend(binding: NativeBinding): Backend {
   return {
     name: 'native',
@@ -70,6 +102,13 @@ export function createNativeBackend(binding: NativeBinding): Backend {
       guard(() => new NativeSealKeys(binding, binding.sealKeysCreate(secrets.map(toBuffer), [...kids], purpose))),
     aesGcmEncrypt: (key, nonce, aad, plaintext) => guard(() => binding.aesGcmEncrypt(key, nonce, aad, plaintext)),
     aesGcmDecrypt: (key, nonce, aad, sealed) => guard(() => binding.aesGcmDecrypt(key, nonce, aad, sealed)),
+    argon2id: (job, signal) =>
+      pooled(
+        (s) =>
+          binding.argon2idTag(job.password, job.salt, { m: job.m, t: job.t, p: job.p, tagLength: job.tagLength }, job.pepper, s),
+        signal,
+      ),
+    bcryptVerify: (stored, password, signal) => pooled((s) => binding.bcryptVerify(stored, password, s), signal),
     hmacSha256: (key, msg) => guard(() => binding.hmacSha256(key, msg)),
     hkdfSha256: (ikm, salt, info, length) => guard(() => binding.hkdfSha256(ikm, salt, info, length)),
     keyId: (secret) => guard(() => binding.keyId(secret)),

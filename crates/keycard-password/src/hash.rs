@@ -1,0 +1,225 @@
+//! Hashing and verification. Both run for tens of milliseconds by design, so the binding calls
+//! them from the libuv thread pool, never on the JS thread.
+
+use argon2::{Algorithm, Argon2, Version};
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::error::{Error, Result};
+use crate::params::{Limits, Params};
+use crate::phc;
+
+fn argon2id<'k>(params: &Params, pepper: Option<&'k [u8]>) -> Result<Argon2<'k>> {
+    let raw =
+        argon2::Params::new(params.m, params.t, params.p, Some(params.tag_len)).map_err(|_| Error::ParamsOutOfRange)?;
+    match pepper {
+        Some(secret) => Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, raw),
+        None => Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, raw)),
+    }
+    .map_err(|_| Error::ParamsOutOfRange)
+}
+
+thread_local! {
+    /// Argon2 memory, kept per thread (the libuv pool has a handful) between hashes. Freshly
+    /// mapped pages cost a page fault each: for 19 MiB that is ~40% of a hash, which is why
+    /// @node-rs/argon2 links mimalloc. Reusing the buffer gets the same without a global
+    /// allocator; it is wiped after every use so no password-derived block outlives its hash.
+    static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Buffers above this many KiB are allocated per call and freed, not kept per thread.
+const MAX_KEPT_KIB: u32 = 65_536;
+
+/// argon2id of `password` into `out`, reusing this thread's memory when it is small enough.
+fn compute(argon: &Argon2<'_>, params: &Params, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<()> {
+    let mut run = |blocks: &mut Vec<argon2::Block>| {
+        if blocks.len() < params.m as usize {
+            blocks.resize(params.m as usize, argon2::Block::default());
+        }
+        let result = argon.hash_password_into_with_memory(password, salt, out, &mut blocks[..params.m as usize]);
+        blocks.iter_mut().for_each(Zeroize::zeroize);
+        result.map_err(|_| Error::ParamsOutOfRange)
+    };
+    if params.m > MAX_KEPT_KIB {
+        return run(&mut Vec::new());
+    }
+    BLOCKS.with(|cell| run(&mut cell.borrow_mut()))
+}
+
+fn check_password(password: &[u8], limits: &Limits) -> Result<()> {
+    if password.len() > limits.max_password_len {
+        return Err(Error::ParamsOutOfRange);
+    }
+    Ok(())
+}
+
+/// The argon2id tag of `password` under `params` with `salt` (of `params.salt_len` bytes).
+pub fn tag(password: &[u8], salt: &[u8], params: &Params, pepper: Option<&[u8]>, limits: &Limits) -> Result<Vec<u8>> {
+    check_password(password, limits)?;
+    params.check(limits)?;
+    if salt.len() != params.salt_len {
+        return Err(Error::ParamsOutOfRange);
+    }
+    let mut out = vec![0u8; params.tag_len];
+    compute(&argon2id(params, pepper)?, params, password, salt, &mut out)?;
+    Ok(out)
+}
+
+/// The PHC string of `password` under `params` with `salt` (of `params.salt_len` bytes).
+pub fn hash(password: &[u8], salt: &[u8], params: &Params, pepper: Option<&[u8]>, limits: &Limits) -> Result<String> {
+    let tag = Zeroizing::new(tag(password, salt, params, pepper, limits)?);
+    Ok(phc::format(params, salt, &tag))
+}
+
+/// Raw argon2id (v=19) with secret and associated data, for the RFC 9106 §5.3 vector only.
+#[allow(clippy::too_many_arguments)]
+pub fn raw(
+    password: &[u8],
+    salt: &[u8],
+    secret: &[u8],
+    ad: &[u8],
+    m: u32,
+    t: u32,
+    p: u32,
+    tag_len: usize,
+) -> Result<Vec<u8>> {
+    let params = argon2::ParamsBuilder::new()
+        .m_cost(m)
+        .t_cost(t)
+        .p_cost(p)
+        .output_len(tag_len)
+        .data(argon2::AssociatedData::new(ad).map_err(|_| Error::ParamsOutOfRange)?)
+        .build()
+        .map_err(|_| Error::ParamsOutOfRange)?;
+    let argon = Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params)
+        .map_err(|_| Error::ParamsOutOfRange)?;
+    let mut out = vec![0u8; tag_len];
+    argon
+        .hash_password_into(password, salt, &mut out)
+        .map_err(|_| Error::ParamsOutOfRange)?;
+    Ok(out)
+}
+
+/// What a verification found: whether the password matches and what the stored hash was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    Argon2id { matches: bool, params: Params },
+    Bcrypt { matches: bool },
+}
+
+impl Verified {
+    pub fn matches(&self) -> bool {
+        match self {
+            Verified::Argon2id { matches, .. } | Verified::Bcrypt { matches } => *matches,
+        }
+    }
+}
+
+/// bcrypt hashes as bcrypt, bcryptjs and PHP write them: `$2a$`, `$2b$`, `$2y$`, cost, 53 chars.
+fn is_bcrypt(stored: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$"].iter().any(|prefix| stored.starts_with(prefix))
+}
+
+/// Checks a bcrypt hash (`$2a$`, `$2b$`, `$2y$`; cost within `limits`).
+pub fn verify_bcrypt(stored: &str, password: &[u8], limits: &Limits) -> Result<Verified> {
+    let bytes = stored.as_bytes();
+    if bytes.len() != 60 || bytes[6] != b'$' || !bytes[4..6].iter().all(u8::is_ascii_digit) {
+        return Err(Error::BadFormat);
+    }
+    let cost = u32::from(bytes[4] - b'0') * 10 + u32::from(bytes[5] - b'0');
+    if !(4..=limits.max_bcrypt_cost).contains(&cost) {
+        return Err(Error::ParamsOutOfRange);
+    }
+    // bcrypt reads at most 72 bytes of password, like every bcrypt implementation it must match.
+    let matches = bcrypt::verify(password, stored).map_err(|_| Error::BadFormat)?;
+    Ok(Verified::Bcrypt { matches })
+}
+
+/// Checks `password` against a stored argon2id PHC string or bcrypt hash. A mismatch is
+/// `matches: false`; malformed or out-of-range stored hashes are errors, raised before any work.
+pub fn verify(stored: &str, password: &[u8], pepper: Option<&[u8]>, limits: &Limits) -> Result<Verified> {
+    check_password(password, limits)?;
+    if is_bcrypt(stored) {
+        return verify_bcrypt(stored, password, limits);
+    }
+    let parsed = phc::parse(stored, limits)?;
+    let mut tag = Zeroizing::new(vec![0u8; parsed.params.tag_len]);
+    compute(
+        &argon2id(&parsed.params, pepper)?,
+        &parsed.params,
+        password,
+        &parsed.salt,
+        &mut tag,
+    )?;
+    let matches = bool::from(tag.as_slice().ct_eq(&parsed.hash));
+    Ok(Verified::Argon2id {
+        matches,
+        params: parsed.params,
+    })
+}
+
+/// True when `stored` should be replaced by a hash under `target`: bcrypt always, argon2id when
+/// its memory, passes, salt or tag are below the target's.
+pub fn needs_rehash(stored: &str, target: &Params, limits: &Limits) -> Result<bool> {
+    if is_bcrypt(stored) {
+        return Ok(true);
+    }
+    let params = phc::parse(stored, limits)?.params;
+    Ok(params.m < target.m
+        || params.t < target.t
+        || params.salt_len < target.salt_len
+        || params.tag_len < target.tag_len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAST: Params = Params {
+        m: 64,
+        t: 1,
+        p: 1,
+        salt_len: 16,
+        tag_len: 32,
+    };
+
+    #[test]
+    fn hash_verify_and_pepper() {
+        let limits = Limits::default();
+        let stored = hash(b"hunter2", &[1u8; 16], &FAST, None, &limits).unwrap();
+        assert!(verify(&stored, b"hunter2", None, &limits).unwrap().matches());
+        assert!(!verify(&stored, b"hunter3", None, &limits).unwrap().matches());
+        let peppered = hash(b"hunter2", &[1u8; 16], &FAST, Some(b"pepper"), &limits).unwrap();
+        assert_ne!(stored, peppered);
+        assert!(verify(&peppered, b"hunter2", Some(b"pepper"), &limits)
+            .unwrap()
+            .matches());
+        assert!(!verify(&peppered, b"hunter2", None, &limits).unwrap().matches());
+        assert!(needs_rehash(&stored, &Params::OWASP, &limits).unwrap());
+        assert!(!needs_rehash(&stored, &FAST, &limits).unwrap());
+    }
+
+    #[test]
+    fn bcrypt_hashes_verify_and_always_need_rehash() {
+        let limits = Limits::default();
+        let stored = bcrypt::hash_with_salt("hunter2", 4, [7u8; 16])
+            .unwrap()
+            .format_for_version(bcrypt::Version::TwoB);
+        assert!(verify(&stored, b"hunter2", None, &limits).unwrap().matches());
+        assert!(!verify(&stored, b"hunter3", None, &limits).unwrap().matches());
+        assert!(needs_rehash(&stored, &FAST, &limits).unwrap());
+        let expensive = stored.replacen("$04$", "$31$", 1);
+        assert_eq!(verify(&expensive, b"x", None, &limits), Err(Error::ParamsOutOfRange));
+        assert_eq!(verify("$2b$04$short", b"x", None, &limits), Err(Error::BadFormat));
+    }
+
+    #[test]
+    fn over_long_passwords_are_refused_before_hashing() {
+        let limits = Limits::default();
+        let long = vec![b'a'; limits.max_password_len + 1];
+        assert_eq!(
+            hash(&long, &[1u8; 16], &FAST, None, &limits),
+            Err(Error::ParamsOutOfRange)
+        );
+    }
+}
