@@ -22,4 +22,7 @@ test(t_('examples: the demo runs and shows real results on this backend'), (t) =
   t.is(length, predicted)
   t.regex(out, /verify \(same session\) +true/)
   t.regex(out, /verify \(other session\) false/)
+  t.regex(out, /password hash +\$argon2id\$v=19\$m=19456,t=2,p=1\$/)
+  t.regex(out, /verify \(right\) +true/)
+  t.regex(out, /verify \(wrong\) +false/)
 })

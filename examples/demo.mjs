@@ -3,6 +3,7 @@
 import {
   backend,
   createCsrfToken,
+  hashPassword,
   Keyring,
   randomId,
   seal,
@@ -12,6 +13,7 @@ import {
   unseal,
   unsign,
   verifyCsrfToken,
+  verifyPassword,
   verifyToken,
 } from 'keycard'
 
@@ -48,3 +50,8 @@ const csrf = createCsrfToken(sessionId, keys)
 console.log('\ncsrf token           ', csrf)
 console.log('verify (same session) ', verifyCsrfToken(csrf, sessionId, keys))
 console.log('verify (other session)', verifyCsrfToken(csrf, randomId(), keys))
+
+const stored = await hashPassword('correct horse battery staple')
+console.log('\npassword hash        ', stored)
+console.log('verify (right)       ', await verifyPassword(stored, 'correct horse battery staple'))
+console.log('verify (wrong)       ', await verifyPassword(stored, 'Tr0ub4dor&3'))
