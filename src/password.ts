@@ -54,16 +54,28 @@ function limitsOf(options: PasswordOptions | undefined): PasswordLimits {
   return options?.limits ? { ...DEFAULT_LIMITS, ...options.limits } : DEFAULT_LIMITS
 }
 
-function paramsOf(options: PasswordOptions | undefined): Argon2Params {
-  const preset = PRESETS[options?.preset ?? 'owasp']
-  if (!preset) throw createError('ERR_INVALID_ARGUMENT', `unknown preset ${JSON.stringify(options?.preset)}`)
-  return {
-    m: options?.memoryKiB ?? preset.m,
-    t: options?.passes ?? preset.t,
-    p: options?.lanes ?? preset.p,
-    saltLength: options?.saltLength ?? preset.saltLength,
-    tagLength: options?.tagLength ?? preset.tagLength,
+/** The cost parameters of `options`, checked for type (ERR_INVALID_ARGUMENT) and range (ERR_PARAMS_OUT_OF_RANGE). */
+function paramsOf(options: PasswordOptions | undefined, limits: PasswordLimits): Argon2Params {
+  const name = options?.preset ?? 'owasp'
+  // Own keys only: 'constructor' or '__proto__' must not find Object.prototype's members.
+  if (typeof name !== 'string' || !Object.hasOwn(PRESETS, name)) {
+    throw createError('ERR_INVALID_ARGUMENT', `unknown preset ${JSON.stringify(name)}; use ${Object.keys(PRESETS).join(', ')}`)
   }
+  const preset = PRESETS[name as keyof typeof PRESETS]
+  const pick = (value: unknown, fallback: number, label: string): number => {
+    if (value === undefined) return fallback
+    if (typeof value !== 'number') throw createError('ERR_INVALID_ARGUMENT', `${label} must be a number`)
+    return value
+  }
+  const params = {
+    m: pick(options?.memoryKiB, preset.m, 'memoryKiB'),
+    t: pick(options?.passes, preset.t, 'passes'),
+    p: pick(options?.lanes, preset.p, 'lanes'),
+    saltLength: pick(options?.saltLength, preset.saltLength, 'saltLength'),
+    tagLength: pick(options?.tagLength, preset.tagLength, 'tagLength'),
+  }
+  checkParams(params, limits)
+  return params
 }
 
 function bytesOf(value: unknown, name: string): Uint8Array {
@@ -79,6 +91,13 @@ function passwordOf(password: unknown, limits: PasswordLimits): Uint8Array {
   if (bytes.byteLength > limits.maxPasswordBytes) throw tooLong(limits)
   return bytes
 }
+
+/**
+ * Empty passwords are refused at hashing and never match at verification, on both backends
+ * alike: the fallback's argon2 (hash-wasm) cannot hash an empty input, and an empty password is
+ * a bug in the caller, not a credential.
+ */
+const EMPTY_PASSWORD = () => createError('ERR_INVALID_ARGUMENT', 'the password is empty')
 
 function tooLong(limits: PasswordLimits) {
   return createError('ERR_PARAMS_OUT_OF_RANGE', `passwords are limited to ${limits.maxPasswordBytes} bytes`)
@@ -96,9 +115,9 @@ export async function hashPasswordWithSalt(
   options?: PasswordOptions,
 ): Promise<string> {
   const limits = limitsOf(options)
-  const params = paramsOf(options)
-  checkParams(params, limits)
+  const params = paramsOf(options, limits)
   const bytes = passwordOf(password, limits)
+  if (bytes.byteLength === 0) throw EMPTY_PASSWORD()
   if (salt.byteLength !== params.saltLength) throw createError('ERR_PARAMS_OUT_OF_RANGE', 'salt length differs from saltLength')
   const { m, t, p, tagLength } = params
   const tag = await activeBackend().argon2id(
@@ -115,7 +134,8 @@ export async function hashPasswordWithSalt(
  * const stored = await hashPassword(req.body.password) // '$argon2id$v=19$m=19456,t=2,p=1$...'
  */
 export async function hashPassword(password: string | Uint8Array, options?: PasswordOptions): Promise<string> {
-  const salt = activeBackend().randomBytes(paramsOf(options).saltLength)
+  // Options are checked before any random bytes are drawn for them.
+  const salt = activeBackend().randomBytes(paramsOf(options, limitsOf(options)).saltLength)
   return hashPasswordWithSalt(password, salt, options)
 }
 
@@ -130,6 +150,7 @@ export async function verifyPassword(stored: string, password: string | Uint8Arr
   const limits = limitsOf(options)
   const parsed = parseStoredHash(stored, limits)
   const bytes = passwordOf(password, limits)
+  if (bytes.byteLength === 0) return false
   const backend = activeBackend()
   if (parsed.kind === 'bcrypt') return backend.bcryptVerify(stored, bytes, options?.signal)
   const { m, t, p, tagLength } = parsed.params
@@ -147,7 +168,8 @@ export async function verifyPassword(stored: string, password: string | Uint8Arr
  * if (needsRehash(user.passwordHash)) user.passwordHash = await hashPassword(password)
  */
 export function needsRehash(stored: string, options?: PasswordOptions): boolean {
-  return storedNeedsRehash(parseStoredHash(stored, limitsOf(options)), paramsOf(options))
+  const limits = limitsOf(options)
+  return storedNeedsRehash(parseStoredHash(stored, limits), paramsOf(options, limits))
 }
 
 /**

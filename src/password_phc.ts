@@ -63,6 +63,7 @@ export function checkParams(params: Argon2Params, limits: PasswordLimits): void 
 }
 
 const NUMBER = /^(0|[1-9][0-9]{0,9})$/
+const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 const B64 = /^[A-Za-z0-9+/]*$/
 
 function number(field: string, name: string): number {
@@ -90,6 +91,12 @@ function parseBcrypt(text: string, limits: PasswordLimits): StoredHash {
   const cost = Number(text.slice(4, 6))
   if (cost < 4 || cost > limits.maxBcryptCost) throw outOfRange(`bcrypt cost ${cost}`)
   if (!/^[./A-Za-z0-9]{53}$/.test(text.slice(7))) throw badFormat()
+  // bcrypt's base64 leaves unused low bits in the last salt character (4) and the last digest
+  // character (2); implementations disagree on non-zero ones (the Rust crate refuses, bcryptjs
+  // ignores them), so refuse them here for both backends.
+  const salt = BCRYPT_ALPHABET.indexOf(text[28] as string)
+  const digest = BCRYPT_ALPHABET.indexOf(text[59] as string)
+  if ((salt & 0x0f) !== 0 || (digest & 0x03) !== 0) throw badFormat()
   return { kind: 'bcrypt', cost }
 }
 
@@ -102,9 +109,12 @@ export function parseStoredHash(text: unknown, limits: PasswordLimits): StoredHa
   if (fields.length !== 6 || fields[0] !== '' || fields[1] !== 'argon2id' || fields[2] !== 'v=19') throw badFormat()
   const numbers = (fields[3] as string).split(',')
   if (numbers.length !== 3) throw badFormat()
+  // Two orders exist in the wild: the reference `m,t,p` (keycard, @node-rs/argon2, libargon2) and
+  // `m,p,t` (the argon2 npm package). Both are read; any other order or repetition is refused.
+  const mpt = numbers[1]?.startsWith('p=') === true
   const m = number(numbers[0] as string, 'm')
-  const t = number(numbers[1] as string, 't')
-  const p = number(numbers[2] as string, 'p')
+  const t = number(numbers[mpt ? 2 : 1] as string, 't')
+  const p = number(numbers[mpt ? 1 : 2] as string, 'p')
   const salt = b64(fields[4] as string, MAX_SALT)
   const hash = b64(fields[5] as string, MAX_TAG)
   const params = { m, t, p, saltLength: salt.length, tagLength: hash.length }

@@ -118,8 +118,13 @@ impl Task for BcryptTask {
     type JsValue = Either<bool, i32>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
+        // The caller's cost limit was applied in TypeScript; 31 is bcrypt's own maximum.
+        let limits = Limits {
+            max_bcrypt_cost: 31,
+            ..Limits::default()
+        };
         Ok(guarded(|| {
-            hash::verify_bcrypt(&self.stored, &self.password, &Limits::default()).map(|v| v.matches())
+            hash::verify_bcrypt(&self.stored, &self.password, &limits).map(|v| v.matches())
         }))
     }
 

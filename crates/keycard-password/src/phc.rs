@@ -2,7 +2,8 @@
 //! salt and hash in standard base64 without padding (the PHC string format's B64).
 //!
 //! Strict means: exactly these fields in this order, decimal numbers without signs or leading
-//! zeros, canonical base64, nothing trailing. Parameters are checked against the limits before
+//! zeros, canonical base64, nothing trailing; the numbers in the reference order `m,t,p` or in
+//! the argon2 npm package's `m,p,t`. Parameters are checked against the limits before
 //! anything is allocated or hashed. argon2i, argon2d and v=16 are refused (SECURITY.md item 17):
 //! keycard verifies the argon2id that @node-rs/argon2 and argon2 write by default.
 
@@ -66,6 +67,8 @@ pub fn parse(text: &str, limits: &Limits) -> Result<Phc> {
     let (Some(m), Some(t), Some(p), None) = (numbers.next(), numbers.next(), numbers.next(), numbers.next()) else {
         return Err(Error::BadFormat);
     };
+    // The reference order is m,t,p; the argon2 npm package writes m,p,t. Both are read.
+    let (t, p) = if t.starts_with("p=") { (p, t) } else { (t, p) };
     let (m, t, p) = (number(m, "m")?, number(t, "t")?, number(p, "p")?);
     let salt = b64(salt, MAX_SALT_LEN)?;
     let hash = b64(hash, MAX_TAG_LEN)?;

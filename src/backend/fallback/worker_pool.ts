@@ -76,21 +76,21 @@ function dispatch(): void {
 /** Runs a job on the pool. With a signal: rejects with ERR_ABORTED when it aborts first. */
 export function runOnPool(job: JobInput, signal?: AbortSignal): Promise<PasswordReply> {
   if (signal?.aborted) return Promise.reject(createError('ERR_ABORTED', 'the operation was aborted'))
+  const pending = { job: { ...job, id: nextId++ } as PasswordJob } as Pending
   const work = new Promise<PasswordReply>((resolve, reject) => {
-    const pending: Pending = { job: { ...job, id: nextId++ } as PasswordJob, resolve, reject }
+    pending.resolve = resolve
+    pending.reject = reject
     queue.push(pending)
-    if (signal) {
-      // Still queued when aborted: drop it, so an aborted hash costs nothing.
-      signal.addEventListener(
-        'abort',
-        () => {
-          const at = queue.indexOf(pending)
-          if (at >= 0) queue.splice(at, 1)
-        },
-        { once: true },
-      )
-    }
     dispatch()
   })
-  return signal ? raceAbort(work, signal) : work
+  if (!signal) return work
+  // Still queued when aborted: drop it, so an aborted hash costs nothing. The listener goes when
+  // the job settles, so a long-lived signal does not collect one per operation.
+  const dropIfQueued = () => {
+    const at = queue.indexOf(pending)
+    if (at >= 0) queue.splice(at, 1)
+  }
+  signal.addEventListener('abort', dropIfQueued, { once: true })
+  const settled = work.finally(() => signal.removeEventListener('abort', dropIfQueued))
+  return raceAbort(settled, signal)
 }
