@@ -39,7 +39,11 @@ export interface SealOptions extends KeyOptions {
 
 export interface UnsealOptions extends KeyOptions {
   purpose?: string
-  /** Largest data accepted, in bytes; longer sealed text is refused before decoding. Default 65536. */
+  /**
+   * Bound on the data, in bytes: sealed text longer than `sealedLength(maxSize, 64)` (the longest
+   * possible key id) is refused before decoding, so the data can exceed it by at most the key-id
+   * slack (56 bytes with 8-character ids). Default 65536.
+   */
   maxSize?: number
   /** Current time (ms or Date). Default: now. */
   now?: number | Date
@@ -129,7 +133,9 @@ function open(sealed: unknown, secret: SecretInput | undefined, options: UnsealO
   const keyring = resolveKeyring(secret, options)
   const purpose = purposeOf(options.purpose)
   const max = limitOf(options.maxSize, DEFAULT_MAX_SIZE, 'maxSize')
-  const now = Math.floor(timeOf(options.now) / 1000)
+  // Expiries are u32 seconds (2106). A later clock is clamped, not wrapped, so every value with an
+  // expiry reads as expired then: napi would reduce a larger number modulo 2^32 and revive it.
+  const now = Math.min(Math.floor(timeOf(options.now) / 1000), MAX_U32)
   if (typeof sealed !== 'string') return BAD_FORMAT
   // Refused before any decoding: nothing longer can hold at most `max` bytes of data.
   if (sealed.length > encodedLength(max, 64)) return new Failure('ERR_TOO_LARGE', `sealed value longer than maxSize allows`)
@@ -166,7 +172,7 @@ export function unsealOrThrow<T = unknown>(sealed: string, secret: SecretInput |
  * encoding), for cookie-size decisions. `keyIdLength` is the current key id's length (8 for
  * derived ids; `keyring.ids[0].length` otherwise).
  * @example
- * sealedLength(200) // 331: fits easily in one 4096-byte cookie
+ * sealedLength(200) // 332: fits easily in one 4096-byte cookie
  */
 export function sealedLength(byteLength: number, keyIdLength = 8): number {
   if (!Number.isInteger(byteLength) || byteLength < 0) {
