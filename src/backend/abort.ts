@@ -5,8 +5,8 @@ import { createError } from '../errors'
 export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(createError('ERR_ABORTED', 'the operation was aborted'))
-    if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
+    // Handlers go on the work first and always, so its own later rejection (an aborted task
+    // failing too) is never left unhandled after the race is decided.
     work.then(
       (value) => {
         signal.removeEventListener('abort', onAbort)
@@ -17,5 +17,7 @@ export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> 
         reject(err)
       },
     )
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -4,9 +4,11 @@
  * verification calls return integers and never throw.
  */
 
+import { availableParallelism } from 'node:os'
 import { toBuffer } from '../../encoding'
 import { createError, type ErrorCode, fromNativeError, type KeycardError } from '../../errors'
 import { raceAbort } from '../abort'
+import { limiter } from '../limiter'
 import type { Backend, MacKeys, SealKeys } from '../types'
 import type { NativeBinding } from './load'
 
@@ -92,7 +94,13 @@ async function pooled<T>(task: (signal?: AbortSignal) => Promise<T | number>, si
   return result
 }
 
+/** Rejects at once when `signal` aborts, even while the task still waits for a hashing slot. */
+function abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  return signal ? raceAbort(work, signal) : work
+}
+
 export function createNativeBackend(binding: NativeBinding): Backend {
+  const hashing = limiter(Math.max(1, Math.min(4, availableParallelism())))
   return {
     name: 'native',
     version: binding.nativeVersion(),
@@ -103,12 +111,27 @@ export function createNativeBackend(binding: NativeBinding): Backend {
     aesGcmEncrypt: (key, nonce, aad, plaintext) => guard(() => binding.aesGcmEncrypt(key, nonce, aad, plaintext)),
     aesGcmDecrypt: (key, nonce, aad, sealed) => guard(() => binding.aesGcmDecrypt(key, nonce, aad, sealed)),
     argon2id: (job, signal) =>
-      pooled(
-        (s) =>
-          binding.argon2idTag(job.password, job.salt, { m: job.m, t: job.t, p: job.p, tagLength: job.tagLength }, job.pepper, s),
+      abortable(
+        hashing(() =>
+          pooled(
+            (s) =>
+              binding.argon2idTag(
+                job.password,
+                job.salt,
+                { m: job.m, t: job.t, p: job.p, tagLength: job.tagLength },
+                job.pepper,
+                s,
+              ),
+            signal,
+          ),
+        ),
         signal,
       ),
-    bcryptVerify: (stored, password, signal) => pooled((s) => binding.bcryptVerify(stored, password, s), signal),
+    bcryptVerify: (stored, password, signal) =>
+      abortable(
+        hashing(() => pooled((s) => binding.bcryptVerify(stored, password, s), signal)),
+        signal,
+      ),
     hmacSha256: (key, msg) => guard(() => binding.hmacSha256(key, msg)),
     hkdfSha256: (ikm, salt, info, length) => guard(() => binding.hkdfSha256(ikm, salt, info, length)),
     keyId: (secret) => guard(() => binding.keyId(secret)),
