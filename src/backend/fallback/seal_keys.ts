@@ -34,6 +34,10 @@ const GCM = { authTagLength: TAG_LENGTH } as const
 interface Key {
   kid: Buffer
   key: KeyObject
+  /** version | kid length | kid | hint: the same for every value this key seals. */
+  prefix: Buffer
+  /** prefix | purpose: the associated data, also fixed per key and purpose. */
+  aad: Buffer
 }
 
 export class FallbackSealKeys implements SealKeys {
@@ -44,40 +48,37 @@ export class FallbackSealKeys implements SealKeys {
   constructor(secrets: readonly Uint8Array[], kids: readonly string[], purpose: string) {
     if (secrets.length === 0 || secrets.length !== kids.length) throw createError('ERR_BAD_FORMAT', 'one key id per secret')
     const info = INFO + purpose
+    this.#purpose = Buffer.from(purpose, 'utf8')
+    this.#hint = createHash('sha256').update(info, 'utf8').digest().subarray(0, 2)
     this.#keys = secrets.map((secret, i) => {
       const kid = Buffer.from(kids[i] as string, 'latin1')
       if (kid.length === 0 || kid.length > MAX_KID_LENGTH || !/^[\x20-\x7e]+$/.test(kids[i] as string)) {
         throw createError('ERR_BAD_FORMAT', 'key ids are 1-64 ASCII characters')
       }
       if (secret.byteLength < MIN_SECRET_LENGTH) throw createError('ERR_KEY_TOO_SHORT', 'secret is shorter than 32 bytes')
-      return { kid, key: createSecretKey(new Uint8Array(hkdfSync('sha256', secret, EMPTY, info, 32))) }
+      const prefix = Buffer.concat([Buffer.from([VERSION, kid.length]), kid, this.#hint])
+      return {
+        kid,
+        key: createSecretKey(new Uint8Array(hkdfSync('sha256', secret, EMPTY, info, 32))),
+        prefix,
+        aad: Buffer.concat([prefix, this.#purpose]),
+      }
     })
-    this.#purpose = Buffer.from(purpose, 'utf8')
-    this.#hint = createHash('sha256').update(info, 'utf8').digest().subarray(0, 2)
   }
 
   #seal(kind: number, data: string | Uint8Array, exp: number, nbf: number, nonce: Uint8Array | null): string {
-    const { kid, key } = this.#keys[0] as Key
+    const { key, prefix, aad } = this.#keys[0] as Key
     const iv = nonce ?? randomBytes(NONCE_LENGTH)
     if (iv.length !== NONCE_LENGTH) throw createError('ERR_BAD_FORMAT', 'nonces are 12 bytes')
-    const header = Buffer.allocUnsafe(2 + kid.length + 2 + NONCE_LENGTH + BODY_HEADER_LENGTH)
-    header[0] = VERSION
-    header[1] = kid.length
-    kid.copy(header, 2)
-    const hintAt = 2 + kid.length
-    this.#hint.copy(header, hintAt)
-    const nonceAt = hintAt + 2
-    header.set(iv, nonceAt)
-    const bodyAt = nonceAt + NONCE_LENGTH
-    header[bodyAt] = kind
-    header.writeUInt32BE(exp, bodyAt + 1)
-    header.writeUInt32BE(nbf, bodyAt + 5)
-
-    const cipher = createCipheriv('aes-256-gcm', key, iv, GCM)
-    cipher.setAAD(Buffer.concat([header.subarray(0, nonceAt), this.#purpose]))
+    const body = Buffer.allocUnsafe(BODY_HEADER_LENGTH)
+    body[0] = kind
+    body.writeUInt32BE(exp, 1)
+    body.writeUInt32BE(nbf, 5)
+    const cipher = createCipheriv('aes-256-gcm', key, iv, GCM).setAAD(aad)
     const parts = [
-      header.subarray(0, bodyAt),
-      cipher.update(header.subarray(bodyAt)),
+      prefix,
+      iv,
+      cipher.update(body),
       typeof data === 'string' ? cipher.update(data, 'utf8') : cipher.update(data),
       cipher.final(),
       cipher.getAuthTag(),
@@ -102,15 +103,16 @@ export class FallbackSealKeys implements SealKeys {
       return OPEN_BAD_FORMAT
     }
     const kid = bytes.subarray(2, 2 + kidLength)
-    const key = this.#keys.find((k) => k.kid.equals(kid))?.key
-    if (!key) return OPEN_UNKNOWN_KEY
+    const found = this.#keys.find((k) => k.kid.equals(kid))
+    if (!found) return OPEN_UNKNOWN_KEY
     const nonceAt = 2 + kidLength + 2
     if (!bytes.subarray(nonceAt - 2, nonceAt).equals(this.#hint)) return OPEN_WRONG_PURPOSE
 
     let body: Buffer
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(nonceAt, headerLength), GCM)
-      decipher.setAAD(Buffer.concat([bytes.subarray(0, nonceAt), this.#purpose]))
+      // Version, key id and hint were just matched, so the value's AAD is this key's AAD.
+      const decipher = createDecipheriv('aes-256-gcm', found.key, bytes.subarray(nonceAt, headerLength), GCM)
+      decipher.setAAD(found.aad)
       decipher.setAuthTag(bytes.subarray(bytes.length - TAG_LENGTH))
       // final() checks the tag; update()'s output is not trusted (or returned) before it has.
       body = Buffer.concat([decipher.update(bytes.subarray(headerLength, bytes.length - TAG_LENGTH)), decipher.final()])
