@@ -4,7 +4,15 @@
  */
 
 import { isUtf8 } from 'node:buffer'
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, type KeyObject, randomBytes } from 'node:crypto'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+  randomFillSync,
+} from 'node:crypto'
 import { decodeBase64Url } from '../../encoding'
 import { createError } from '../../errors'
 import {
@@ -30,6 +38,25 @@ const INFO = 'keycard/v1/seal/'
 const EMPTY = Buffer.alloc(0)
 /** Node 20 accepts 4- to 16-byte GCM tags unless told the length: always pin it to 16. */
 const GCM = { authTagLength: TAG_LENGTH } as const
+
+/**
+ * Nonces come from a 4 KiB buffer filled from the CSPRNG and handed out 12 bytes at a time, each
+ * slice once (the way Node's randomUUID caches entropy): `randomBytes(12)` per seal measured
+ * 2.5-3 µs, a quarter of the whole fallback seal; a slice costs ~0.1 µs. The slice is copied
+ * into the output before the pool is ever refilled, so no nonce can change after use.
+ */
+const NONCE_POOL = Buffer.alloc(4096)
+let noncePoolAt = NONCE_POOL.length
+
+function freshNonce(): Buffer {
+  if (noncePoolAt + NONCE_LENGTH > NONCE_POOL.length) {
+    randomFillSync(NONCE_POOL)
+    noncePoolAt = 0
+  }
+  const nonce = NONCE_POOL.subarray(noncePoolAt, noncePoolAt + NONCE_LENGTH)
+  noncePoolAt += NONCE_LENGTH
+  return nonce
+}
 
 interface Key {
   kid: Buffer
@@ -68,7 +95,7 @@ export class FallbackSealKeys implements SealKeys {
 
   #seal(kind: number, data: string | Uint8Array, exp: number, nbf: number, nonce: Uint8Array | null): string {
     const { key, prefix, aad } = this.#keys[0] as Key
-    const iv = nonce ?? randomBytes(NONCE_LENGTH)
+    const iv = nonce ?? freshNonce()
     if (iv.length !== NONCE_LENGTH) throw createError('ERR_BAD_FORMAT', 'nonces are 12 bytes')
     const body = Buffer.allocUnsafe(BODY_HEADER_LENGTH)
     body[0] = kind
