@@ -20,7 +20,7 @@ import {
   verifyAndRehash,
   verifyPassword,
 } from '../src/index'
-import { fallback, native, on, t_ } from './helpers/backends'
+import { native, on, t_ } from './helpers/backends'
 
 const BAD: ErrorCode = 'ERR_BAD_FORMAT'
 const OUT: ErrorCode = 'ERR_PARAMS_OUT_OF_RANGE'
