@@ -13,10 +13,11 @@
 import assert from 'node:assert/strict'
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes } from 'node:crypto'
 import { sealData, unsealData } from 'iron-session'
-import { bench, do_not_optimize, group, run, summary } from 'mitata'
+import { do_not_optimize, group, summary } from 'mitata'
 import { loadBackend, withBackend } from '../src/backend'
 import type { NativeBinding } from '../src/backend/native/load'
 import { Keyring, seal, unseal } from '../src/index'
+import { createRows, fmt, ratioText } from './report'
 
 // --- sodium-native: no type declarations are installed, so the few calls used are typed here ----
 
@@ -165,12 +166,7 @@ async function sanity(): Promise<void> {
 
 // --- Benchmarks ------------------------------------------------------------------------------
 
-/** Each registered bench, in registration order, so results can be mapped back to groups. */
-const rows: { group: string; name: string }[] = []
-function row(groupName: string, name: string, fn: () => unknown): void {
-  rows.push({ group: groupName, name })
-  bench(name, fn)
-}
+const { rows, row, measure } = createRows()
 
 const G_ROUND = 'seal + unseal (round trip)'
 const G_UNSEAL = 'unseal only (the per-request hot path)'
@@ -254,16 +250,6 @@ function register(): void {
 
 // --- Ratio table and goals -------------------------------------------------------------------
 
-function fmt(ns: number): string {
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`
-  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`
-  return `${ns.toFixed(1)} ns`
-}
-
-function ratioText(ratio: number): string {
-  return ratio >= 1 ? `${ratio.toFixed(2)}x faster` : `${(1 / ratio).toFixed(2)}x slower`
-}
-
 async function main(): Promise<void> {
   console.log(`session JSON: ${SESSION_BYTES} bytes; sealed lengths (characters):`)
   await sanity()
@@ -277,18 +263,7 @@ async function main(): Promise<void> {
     console.log(`  ${name.padEnd(28)} ${sealed.length}`)
   }
   register()
-  const { benchmarks } = await run()
-
-  assert.equal(benchmarks.length, rows.length, 'one result per registered bench')
-  const avg = new Map<string, number>()
-  benchmarks.forEach((trial, i) => {
-    const meta = rows[i]!
-    assert.equal(trial.alias, meta.name, 'results come back in registration order')
-    const stats = trial.runs[0]?.stats
-    if (!stats) throw new Error(`${meta.group} / ${meta.name} failed: ${String(trial.runs[0]?.error)}`)
-    avg.set(`${meta.group}/${meta.name}`, stats.avg)
-  })
-  const get = (g: string, name: string): number => avg.get(`${g}/${name}`)!
+  const get = await measure()
 
   const baselines = [SODIUM, IRON, RAW]
   const width = Math.max(...rows.map((r) => r.name.length))

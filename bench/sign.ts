@@ -10,10 +10,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import cookieSignature from 'cookie-signature'
 import { jwtVerify, SignJWT } from 'jose'
 import Keygrip from 'keygrip'
-import { bench, do_not_optimize, group, run, summary } from 'mitata'
+import { do_not_optimize, group, summary } from 'mitata'
 import { loadBackend, withBackend } from '../src/backend'
 import type { NativeBinding } from '../src/backend/native/load'
 import { Keyring, signToken, sign as ssign, unsign, verifyToken } from '../src/index'
+import { createRows, fmt, ratioText } from './report'
 
 // --- Identical inputs for every contender ------------------------------------------------------
 
@@ -108,12 +109,7 @@ async function sanity(): Promise<void> {
 
 // --- Benchmarks ------------------------------------------------------------------------------
 
-/** Each registered bench, in registration order, so results can be mapped back to groups. */
-const rows: { group: string; name: string }[] = []
-function row(groupName: string, name: string, fn: () => unknown): void {
-  rows.push({ group: groupName, name })
-  bench(name, fn)
-}
+const { rows, row, measure } = createRows()
 
 const G_ROUND = 'sign + unsign'
 const G_UNSIGN = 'unsign only (the per-request hot path)'
@@ -181,31 +177,10 @@ function register(): void {
 
 // --- Ratio table and goals -------------------------------------------------------------------
 
-function fmt(ns: number): string {
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`
-  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`
-  return `${ns.toFixed(1)} ns`
-}
-
-function ratioText(ratio: number): string {
-  return ratio >= 1 ? `${ratio.toFixed(2)}x faster` : `${(1 / ratio).toFixed(2)}x slower`
-}
-
 async function main(): Promise<void> {
   await sanity()
   register()
-  const { benchmarks } = await run()
-
-  assert.equal(benchmarks.length, rows.length, 'one result per registered bench')
-  const avg = new Map<string, number>()
-  benchmarks.forEach((trial, i) => {
-    const meta = rows[i]!
-    assert.equal(trial.alias, meta.name, 'results come back in registration order')
-    const stats = trial.runs[0]?.stats
-    if (!stats) throw new Error(`${meta.group} / ${meta.name} failed: ${String(trial.runs[0]?.error)}`)
-    avg.set(`${meta.group}/${meta.name}`, stats.avg)
-  })
-  const get = (g: string, name: string): number => avg.get(`${g}/${name}`)!
+  const get = await measure()
 
   const tables: [string, string][] = [
     [G_ROUND, 'cookie-signature'],

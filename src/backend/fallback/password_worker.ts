@@ -6,19 +6,10 @@
 import { parentPort } from 'node:worker_threads'
 import bcrypt from 'bcryptjs'
 import { argon2id } from 'hash-wasm'
+import type { Argon2Job } from '../types'
 
 export type PasswordJob =
-  | {
-      id: number
-      op: 'argon2id'
-      password: Uint8Array
-      salt: Uint8Array
-      m: number
-      t: number
-      p: number
-      tagLength: number
-      pepper: Uint8Array | null
-    }
+  | ({ id: number; op: 'argon2id' } & Argon2Job)
   | { id: number; op: 'bcrypt'; stored: string; password: Uint8Array }
 
 export type PasswordReply = { id: number; tag?: Uint8Array; matches?: boolean; error?: string }
