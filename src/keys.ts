@@ -95,33 +95,13 @@ export class Keyring {
    * for the raw secret (HS256 tokens, cookie-signature). Internal.
    */
   macKeys(backend: Backend, info: string | null, base64Std = false): MacKeys {
-    let sets = this.#macKeys.get(backend)
-    if (!sets) {
-      sets = new Map()
-      this.#macKeys.set(backend, sets)
-    }
     const name = info === null ? (base64Std ? '\0raw-std' : '\0raw') : info
-    let keys = sets.get(name)
-    if (!keys) {
-      keys = backend.createMacKeys(this.#secrets, info, base64Std)
-      sets.set(name, keys)
-    }
-    return keys
+    return derived(this.#macKeys, backend, name, () => backend.createMacKeys(this.#secrets, info, base64Std))
   }
 
   /** The backend seal keys for one purpose (AES-256-GCM, derived per purpose). Internal. */
   sealKeys(backend: Backend, purpose: string): SealKeys {
-    let sets = this.#sealKeys.get(backend)
-    if (!sets) {
-      sets = new Map()
-      this.#sealKeys.set(backend, sets)
-    }
-    let keys = sets.get(purpose)
-    if (!keys) {
-      keys = backend.createSealKeys(this.#secrets, this.ids, purpose)
-      sets.set(purpose, keys)
-    }
-    return keys
+    return derived(this.#sealKeys, backend, purpose, () => backend.createSealKeys(this.#secrets, this.ids, purpose))
   }
 
   /** base64url JWS protected headers, one per key, as keycard writes them. Internal. */
@@ -129,6 +109,21 @@ export class Keyring {
     this.#headers ??= this.ids.map((kid) => encodeBase64Url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid })))
     return this.#headers
   }
+}
+
+/** Get-or-create in a per-backend, per-name cache: key derivation runs once per keyring and use. */
+function derived<T>(cache: Map<Backend, Map<string, T>>, backend: Backend, name: string, create: () => T): T {
+  let byName = cache.get(backend)
+  if (!byName) {
+    byName = new Map()
+    cache.set(backend, byName)
+  }
+  let value = byName.get(name)
+  if (value === undefined) {
+    value = create()
+    byName.set(name, value)
+  }
+  return value
 }
 
 function isEntry(value: unknown): value is KeyringEntry {
