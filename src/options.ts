@@ -30,3 +30,10 @@ export function limitOf(value: unknown, fallback: number, name: string, min = 0)
   }
   return value
 }
+
+/** A string (as its UTF-8 bytes) or bytes as given; anything else is ERR_INVALID_ARGUMENT. */
+export function bytesOf(value: unknown, name: string): Uint8Array {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8')
+  if (value instanceof Uint8Array) return value
+  throw createError('ERR_INVALID_ARGUMENT', `${name} must be a string or a Uint8Array`)
+}

@@ -6,6 +6,7 @@
 
 import { activeBackend } from './backend'
 import { createError } from './errors'
+import { bytesOf } from './options'
 import {
   type Argon2Params,
   checkParams,
@@ -76,12 +77,6 @@ function paramsOf(options: PasswordOptions | undefined, limits: PasswordLimits):
   }
   checkParams(params, limits)
   return params
-}
-
-function bytesOf(value: unknown, name: string): Uint8Array {
-  if (typeof value === 'string') return Buffer.from(value, 'utf8')
-  if (value instanceof Uint8Array) return value
-  throw createError('ERR_INVALID_ARGUMENT', `${name} must be a string or a Uint8Array`)
 }
 
 function passwordOf(password: unknown, limits: PasswordLimits): Uint8Array {

@@ -2,6 +2,7 @@
 
 import { activeBackend } from './backend'
 import { createError } from './errors'
+import { bytesOf } from './options'
 
 /**
  * `bytes` bytes (16 to 1024, default 32 = 256 bits) from the OS CSPRNG, as base64url without
@@ -14,12 +15,6 @@ export function randomId(bytes = 32): string {
     throw createError('ERR_PARAMS_OUT_OF_RANGE', 'randomId takes 16..1024 bytes')
   }
   return activeBackend().randomId(bytes)
-}
-
-function bytesOf(value: unknown, name: string): Uint8Array {
-  if (typeof value === 'string') return Buffer.from(value, 'utf8')
-  if (value instanceof Uint8Array) return value
-  throw createError('ERR_INVALID_ARGUMENT', `${name} must be a string or a Uint8Array`)
 }
 
 /**
