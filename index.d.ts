@@ -51,6 +51,39 @@ export interface Argon2Params {
 /** Whether `password` matches a bcrypt hash, on the thread pool: boolean, or a negative code. */
 export declare function bcryptVerify(stored: string, password: Uint8Array, signal?: AbortSignal | undefined | null): Promise<boolean | number>
 
+export declare function cacheClear(cache: ExternalObject<'Cache'>): void
+
+/**
+ * A new cache, or the cache called `name` (shared by every thread of the process). The TS
+ * layer has validated the numbers.
+ */
+export declare function cacheCreate(maxSize: number, maxBytes: number, ttl: number, name?: string | undefined | null): ExternalObject<'Cache'>
+
+export declare function cacheDelete(cache: ExternalObject<'Cache'>, key: string): boolean
+
+export declare function cacheGet(cache: ExternalObject<'Cache'>, key: string): string | Buffer | null
+
+export declare function cacheHas(cache: ExternalObject<'Cache'>, key: string): boolean
+
+export declare function cachePeek(cache: ExternalObject<'Cache'>, key: string): string | Buffer | null
+
+/** Ms until `key` expires; Infinity when it never does; 0 when absent. */
+export declare function cacheRemainingTtl(cache: ExternalObject<'Cache'>, key: string): number
+
+/** Stores bytes; false when larger than the cache's `maxBytes`. */
+export declare function cacheSetBytes(cache: ExternalObject<'Cache'>, key: string, data: Uint8Array, ttl: number): boolean
+
+/** Test hook: the cache's clock reads `now` ms (null: the real clock again). */
+export declare function cacheSetTestNow(cache: ExternalObject<'Cache'>, now: number | null): void
+
+/** Stores text (`kind` 1) or JSON text (3); false when larger than the cache's `maxBytes`. */
+export declare function cacheSetText(cache: ExternalObject<'Cache'>, key: string, kind: number, text: string, ttl: number): boolean
+
+export declare function cacheSize(cache: ExternalObject<'Cache'>): number
+
+/** `[hits, misses, evictions, expirations, bytes, size]`. */
+export declare function cacheStats(cache: ExternalObject<'Cache'>): Array<number>
+
 export declare function hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Buffer
 
 export declare function hmacSha256(key: Uint8Array, msg: Uint8Array): Buffer

@@ -6,6 +6,8 @@
 
 #![deny(clippy::all)]
 
+mod cache;
+mod cache_key;
 mod error;
 mod mac_keys;
 mod password_task;

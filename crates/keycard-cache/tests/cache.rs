@@ -1,0 +1,117 @@
+//! The core cache on its own; the shared semantics are tested from JS on both backends
+//! (__test__/cache*.spec.ts), these cover the Rust edges the JS tests cannot reach directly.
+
+use std::sync::Arc;
+use std::thread;
+
+use keycard_cache::{open_named, Cache, Config, Ttl};
+
+fn cache(max_size: u32, max_bytes: u64, ttl_ms: u64) -> Cache {
+    let cache = Cache::new(Config {
+        max_size,
+        max_bytes,
+        ttl_ms,
+    });
+    cache.set_test_now(Some(1_000));
+    cache
+}
+
+fn text(cache: &Cache, key: &str) -> Option<String> {
+    cache.get(key.as_bytes(), |v| String::from_utf8(v[1..].to_vec()).unwrap())
+}
+
+#[test]
+fn evicts_the_least_recent_entry() {
+    let c = cache(2, 0, 0);
+    c.set(b"a", 1, b"1", Ttl::Default);
+    c.set(b"b", 1, b"2", Ttl::Default);
+    assert_eq!(text(&c, "a").as_deref(), Some("1")); // a is now the most recent
+    c.set(b"c", 1, b"3", Ttl::Default);
+    assert!(!c.has(b"b"));
+    assert!(c.has(b"a") && c.has(b"c"));
+    assert_eq!(c.stats().evictions, 1);
+}
+
+#[test]
+fn expires_exactly_at_the_deadline() {
+    let c = cache(10, 0, 500);
+    c.set(b"k", 1, b"v", Ttl::Default);
+    c.set(b"forever", 1, b"v", Ttl::Never);
+    c.set_test_now(Some(1_499));
+    assert_eq!(c.remaining_ttl(b"k"), Some(Some(1)));
+    assert_eq!(c.remaining_ttl(b"forever"), Some(None));
+    c.set_test_now(Some(1_500));
+    assert_eq!(c.remaining_ttl(b"k"), None);
+    let stats = c.stats();
+    assert_eq!((stats.size, stats.expirations), (1, 1));
+}
+
+#[test]
+fn the_byte_bound_evicts_and_refuses_oversized_entries() {
+    let c = cache(100, 10, 0);
+    assert!(c.set(b"a", 1, b"1234", Ttl::Default)); // 5 bytes
+    assert!(c.set(b"b", 1, b"1234", Ttl::Default)); // 10 bytes in all
+    assert!(c.set(b"c", 1, b"12", Ttl::Default)); // 13 > 10: a goes
+    assert!(!c.has(b"a"));
+    assert_eq!(c.stats().bytes, 8);
+    assert!(!c.set(b"b", 1, b"12345678901", Ttl::Default));
+    assert_eq!(text(&c, "b").as_deref(), Some("1234"));
+}
+
+#[test]
+fn replaced_entries_leave_no_stale_expiry_behind() {
+    let c = cache(10, 0, 0);
+    c.set(b"k", 1, b"old", Ttl::Ms(100));
+    c.set(b"k", 1, b"new", Ttl::Ms(1_000));
+    c.set_test_now(Some(1_200));
+    assert_eq!(text(&c, "k").as_deref(), Some("new"));
+    assert_eq!(c.stats().expirations, 0);
+    // Churn on one key must not grow the heap without bound.
+    for i in 0..10_000u64 {
+        c.set(b"k", 1, b"v", Ttl::Ms(10_000 + i));
+    }
+    assert_eq!(c.len(), 1);
+}
+
+#[test]
+fn named_caches_are_shared_between_threads() {
+    let config = Config {
+        max_size: 1_000,
+        max_bytes: 0,
+        ttl_ms: 0,
+    };
+    let name = "keycard-cache-test-shared";
+    let writers: Vec<_> = (0..4)
+        .map(|t| {
+            thread::spawn(move || {
+                let cache = open_named(name, config).unwrap();
+                for i in 0..100 {
+                    cache.set(format!("{t}:{i}").as_bytes(), 1, b"x", Ttl::Default);
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let cache = open_named(name, config).unwrap();
+    assert_eq!(cache.len(), 400);
+    let other = Config { max_size: 5, ..config };
+    assert_eq!(open_named(name, other).err().map(|e| e.existing), Some(config));
+    assert!(Arc::ptr_eq(&cache, &open_named(name, config).unwrap()));
+}
+
+#[test]
+fn a_poisoned_cache_is_emptied_not_trusted() {
+    let c = Arc::new(cache(10, 0, 0));
+    c.set(b"k", 1, b"v", Ttl::Default);
+    let panicking = Arc::clone(&c);
+    let result = thread::spawn(move || {
+        panicking.get(b"k", |_| panic!("reader panics while the lock is held"));
+    })
+    .join();
+    assert!(result.is_err());
+    assert!(!c.has(b"k"));
+    assert!(c.set(b"k", 1, b"again", Ttl::Default));
+    assert_eq!(text(&c, "k").as_deref(), Some("again"));
+}

@@ -1,0 +1,161 @@
+//! The cache: thin wrappers over `keycard_cache::Cache` behind an `External<Arc<Cache>>`, one
+//! native call per operation.
+//!
+//! `cache_get`/`cache_peek` return text and JSON as a string whose first character is the kind
+//! (U+0001 text, U+0003 JSON, as `seal_open` does), bytes as a Buffer, and a miss as undefined:
+//! the JS value is created straight from the stored bytes while the entry is read, with no
+//! intermediate Rust copy.
+
+use std::sync::Arc;
+
+use keycard_cache::{open_named, Cache, Config, Ttl};
+use napi::bindgen_prelude::*;
+use napi::{Env, JsString};
+use napi_derive::napi;
+
+use crate::cache_key::Key;
+use crate::error::map_code;
+
+/// Kind bytes (`KIND_*` in src/backend/types.ts).
+const KIND_TEXT: u8 = 1;
+const KIND_BYTES: u8 = 2;
+const KIND_JSON: u8 = 3;
+
+type Handle = External<Arc<Cache>>;
+
+/// A TTL argument from JS: -1 = the cache's default, 0 = never, else whole milliseconds.
+fn ttl_of(ms: f64) -> Ttl {
+    if ms < 0.0 {
+        Ttl::Default
+    } else if ms == 0.0 {
+        Ttl::Never
+    } else {
+        // `as` saturates; the TS layer has bounded it to 2^53 / 1000 anyway.
+        Ttl::Ms(ms.ceil() as u64)
+    }
+}
+
+/// A new cache, or the cache called `name` (shared by every thread of the process). The TS
+/// layer has validated the numbers.
+#[napi(catch_unwind, ts_return_type = "ExternalObject<'Cache'>")]
+pub fn cache_create(max_size: u32, max_bytes: f64, ttl: f64, name: Option<String>) -> Result<Handle, &'static str> {
+    let config = Config {
+        max_size,
+        max_bytes: max_bytes as u64,
+        ttl_ms: ttl as u64,
+    };
+    let cache = match name {
+        None => Arc::new(Cache::new(config)),
+        Some(name) => open_named(&name, config).map_err(|mismatch| {
+            let e = mismatch.existing;
+            map_code(
+                "ERR_BAD_CONFIG",
+                format!(
+                    "cache {name:?} is already open with maxSize {}, maxBytes {}, ttl {}",
+                    e.max_size, e.max_bytes, e.ttl_ms
+                ),
+            )
+        })?,
+    };
+    Ok(External::new(cache))
+}
+
+/// The JS value of a stored entry (kind byte, then payload): a Buffer of the payload for bytes;
+/// for text and JSON the stored bytes themselves are the kind-prefixed string, because kinds 1
+/// and 3 are one-byte UTF-8 characters and `cache_set_text` stores only those kinds.
+fn to_js<'env>(env: &'env Env, stored: &[u8]) -> Result<Either<JsString<'env>, BufferSlice<'env>>> {
+    if stored[0] == KIND_BYTES {
+        return BufferSlice::copy_from(env, &stored[1..]).map(Either::B);
+    }
+    // Text went in as a JS string, so it is UTF-8; checked rather than trusted (safe, and cheap).
+    let text = std::str::from_utf8(stored).map_err(|_| Error::from_reason("cache entry is not UTF-8"))?;
+    env.create_string(text).map(Either::A)
+}
+
+#[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
+pub fn cache_get<'env>(
+    env: &'env Env,
+    cache: &Handle,
+    key: Key,
+) -> Result<Option<Either<JsString<'env>, BufferSlice<'env>>>> {
+    cache.get(key.bytes(), |stored| to_js(env, stored)).transpose()
+}
+
+#[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
+pub fn cache_peek<'env>(
+    env: &'env Env,
+    cache: &Handle,
+    key: Key,
+) -> Result<Option<Either<JsString<'env>, BufferSlice<'env>>>> {
+    cache.peek(key.bytes(), |stored| to_js(env, stored)).transpose()
+}
+
+/// Stores text (`kind` 1) or JSON text (3); false when larger than the cache's `maxBytes`.
+#[napi(
+    catch_unwind,
+    ts_args_type = "cache: ExternalObject<'Cache'>, key: string, kind: number, text: string, ttl: number"
+)]
+pub fn cache_set_text(cache: &Handle, key: Key, kind: u32, text: String, ttl: f64) -> bool {
+    // Only the two text kinds, so every stored text value is valid UTF-8 including its kind byte.
+    let kind = if kind == u32::from(KIND_JSON) {
+        KIND_JSON
+    } else {
+        KIND_TEXT
+    };
+    cache.set(key.bytes(), kind, text.as_bytes(), ttl_of(ttl))
+}
+
+/// Stores bytes; false when larger than the cache's `maxBytes`.
+#[napi(
+    catch_unwind,
+    ts_args_type = "cache: ExternalObject<'Cache'>, key: string, data: Uint8Array, ttl: number"
+)]
+pub fn cache_set_bytes(cache: &Handle, key: Key, data: &[u8], ttl: f64) -> bool {
+    cache.set(key.bytes(), KIND_BYTES, data, ttl_of(ttl))
+}
+
+#[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
+pub fn cache_has(cache: &Handle, key: Key) -> bool {
+    cache.has(key.bytes())
+}
+
+#[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
+pub fn cache_delete(cache: &Handle, key: Key) -> bool {
+    cache.delete(key.bytes())
+}
+
+#[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>")]
+pub fn cache_clear(cache: &Handle) {
+    cache.clear()
+}
+
+#[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>")]
+pub fn cache_size(cache: &Handle) -> f64 {
+    cache.len() as f64
+}
+
+/// Ms until `key` expires; Infinity when it never does; 0 when absent.
+#[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
+pub fn cache_remaining_ttl(cache: &Handle, key: Key) -> f64 {
+    match cache.remaining_ttl(key.bytes()) {
+        None => 0.0,
+        Some(None) => f64::INFINITY,
+        Some(Some(ms)) => ms as f64,
+    }
+}
+
+/// `[hits, misses, evictions, expirations, bytes, size]`.
+#[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>")]
+pub fn cache_stats(cache: &Handle) -> Vec<f64> {
+    let s = cache.stats();
+    [s.hits, s.misses, s.evictions, s.expirations, s.bytes, s.size]
+        .iter()
+        .map(|&n| n as f64)
+        .collect()
+}
+
+/// Test hook: the cache's clock reads `now` ms (null: the real clock again).
+#[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, now: number | null")]
+pub fn cache_set_test_now(cache: &Handle, now: Option<f64>) {
+    cache.set_test_now(now.map(|ms| ms.max(0.0) as u64))
+}
