@@ -1,9 +1,10 @@
 /**
- * keycard: signed values, tokens, CSRF tokens and secure randomness, on a Rust core with a
- * pure-TypeScript fallback. Re-exports only.
+ * keycard: signed values, tokens, CSRF tokens, secure randomness and an LRU/TTL cache, on a
+ * Rust core with a pure-TypeScript fallback. Re-exports only.
  */
 
 export { type BackendInfo, backend } from './backend'
+export { Cache, type CacheOptions, type CacheSetOptions, type CacheStats } from './cache'
 export { createCsrfToken, verifyCsrfToken } from './csrf'
 export type { Duration } from './duration'
 export {

@@ -59,6 +59,49 @@ export interface Argon2Job {
   pepper: Uint8Array | null
 }
 
+/** What a cache is made of; `src/cache.ts` has validated and normalised every field. */
+export interface CacheConfig {
+  /** Most entries held, 1 ..= 2^32 - 2. */
+  maxSize: number
+  /** Most bytes held (keys plus values, UTF-8 / serialised lengths); 0 = no byte bound. */
+  maxBytes: number
+  /** Default time to live in whole milliseconds; 0 = entries never expire. */
+  ttl: number
+}
+
+/** Counters of a cache; `size` and `bytes` describe what it holds now. */
+export interface CacheStats {
+  hits: number
+  misses: number
+  evictions: number
+  expirations: number
+  bytes: number
+  size: number
+}
+
+/**
+ * One LRU/TTL cache, with the semantics of docs/CACHE.md that both backends share exactly (a
+ * model-based test compares them operation by operation). Values arrive encoded by `src/cache.ts`
+ * as (kind, payload): KIND_TEXT with a string, KIND_BYTES with bytes, KIND_JSON with JSON text.
+ */
+export interface CacheCore {
+  /** The value of a live key, decoded (text as is, bytes as a fresh Buffer, JSON parsed); counts a hit or a miss and makes it most recent. */
+  get(key: string): unknown
+  /** As `get`, but leaves recency and the hit/miss counters alone. */
+  peek(key: string): unknown
+  /** Stores an entry; `ttl` in whole ms, -1 = the cache's default, 0 = never expires. False, changing nothing, when key + value bytes exceed `maxBytes`. */
+  set(key: string, kind: number, payload: string | Uint8Array, ttl: number): boolean
+  has(key: string): boolean
+  delete(key: string): boolean
+  clear(): void
+  size(): number
+  /** Ms until a live key expires; Infinity when it never does; 0 when absent. */
+  remainingTtl(key: string): number
+  stats(): CacheStats
+  /** Test hook: the cache's clock reads `now` (ms) from here on; null goes back to the real clock. */
+  setTestNow(now: number | null): void
+}
+
 export interface Backend {
   readonly name: BackendName
   readonly version: string
@@ -92,4 +135,10 @@ export interface Backend {
   randomId(bytes: number): string
   /** `length` bytes from the OS CSPRNG. */
   randomBytes(length: number): Uint8Array
+  /**
+   * A cache; with a `name`, the one cache of that name (created on first open). Native named
+   * caches are shared by every thread of the process; fallback ones by the opening thread only.
+   * Opening a name with a different config throws `ERR_BAD_CONFIG`.
+   */
+  openCache(config: CacheConfig, name: string | null): CacheCore
 }

@@ -4,6 +4,7 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 import { encodeBase64Url } from '../../encoding'
 import { createError } from '../../errors'
 import type { Backend } from '../types'
+import { openFallbackCache } from './cache'
 import { FallbackMacKeys } from './mac_keys'
 import { FallbackSealKeys } from './seal_keys'
 import { runOnPool } from './worker_pool'
@@ -70,6 +71,7 @@ export const fallbackBackend: Backend = {
     }
     return randomBytes(length)
   },
+  openCache: openFallbackCache,
 }
 
 /** The Rust primitive's types admit only these sizes; refuse the same inputs here. */

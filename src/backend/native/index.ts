@@ -10,6 +10,7 @@ import { createError, type ErrorCode, fromNativeError, type KeycardError } from 
 import { raceAbort } from '../abort'
 import { limiter } from '../limiter'
 import type { Backend, MacKeys, SealKeys } from '../types'
+import { NativeCache } from './cache'
 import type { NativeBinding } from './load'
 
 function guard<T>(call: () => T): T {
@@ -138,5 +139,6 @@ export function createNativeBackend(binding: NativeBinding): Backend {
     timingSafeEqual: (a, b) => guard(() => binding.timingSafeEqual(a, b)),
     randomId: (bytes) => guard(() => binding.randomId(bytes)),
     randomBytes: (length) => guard(() => binding.randomBytes(length)),
+    openCache: (config, name) => new NativeCache(binding, config, name),
   }
 }

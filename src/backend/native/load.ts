@@ -24,6 +24,9 @@ const REQUIRED = [
   'timingSafeEqual',
   'randomId',
   'nativeVersion',
+  'cacheCreate',
+  'cacheGet',
+  'cacheSetText',
 ] as const
 
 /**

@@ -1,0 +1,80 @@
+/**
+ * The native cache behind the `CacheCore` interface: one binding call per operation, entries in
+ * Rust memory. Text and JSON come back as one string whose first character is the kind (see
+ * crates/keycard-node/src/cache.rs), so a hit is a single call with no result object.
+ */
+
+import { createError } from '../../errors'
+import { type CacheConfig, type CacheCore, type CacheStats, KIND_BYTES, KIND_JSON } from '../types'
+import type { NativeBinding } from './load'
+
+type Handle = ReturnType<NativeBinding['cacheCreate']>
+
+const JSON_PREFIX = KIND_JSON
+
+/** A stored value as the caller gave it: text as is, JSON parsed, bytes as the fresh Buffer napi made. */
+function decode(stored: string | Buffer | null): unknown {
+  if (stored === null) return undefined
+  if (typeof stored !== 'string') return stored
+  const text = stored.slice(1)
+  return stored.charCodeAt(0) === JSON_PREFIX ? JSON.parse(text) : text
+}
+
+export class NativeCache implements CacheCore {
+  readonly #binding: NativeBinding
+  readonly #handle: Handle
+
+  constructor(binding: NativeBinding, config: CacheConfig, name: string | null) {
+    this.#binding = binding
+    try {
+      this.#handle = binding.cacheCreate(config.maxSize, config.maxBytes, config.ttl, name)
+    } catch (err) {
+      const code = (err as { code?: unknown }).code
+      if (code === 'ERR_BAD_CONFIG') throw createError('ERR_BAD_CONFIG', (err as Error).message)
+      throw err
+    }
+  }
+
+  get(key: string): unknown {
+    return decode(this.#binding.cacheGet(this.#handle, key))
+  }
+
+  peek(key: string): unknown {
+    return decode(this.#binding.cachePeek(this.#handle, key))
+  }
+
+  set(key: string, kind: number, payload: string | Uint8Array, ttl: number): boolean {
+    return kind === KIND_BYTES
+      ? this.#binding.cacheSetBytes(this.#handle, key, payload as Uint8Array, ttl)
+      : this.#binding.cacheSetText(this.#handle, key, kind, payload as string, ttl)
+  }
+
+  has(key: string): boolean {
+    return this.#binding.cacheHas(this.#handle, key)
+  }
+
+  delete(key: string): boolean {
+    return this.#binding.cacheDelete(this.#handle, key)
+  }
+
+  clear(): void {
+    this.#binding.cacheClear(this.#handle)
+  }
+
+  size(): number {
+    return this.#binding.cacheSize(this.#handle)
+  }
+
+  remainingTtl(key: string): number {
+    return this.#binding.cacheRemainingTtl(this.#handle, key)
+  }
+
+  stats(): CacheStats {
+    const [hits, misses, evictions, expirations, bytes, size] = this.#binding.cacheStats(this.#handle) as number[]
+    return { hits, misses, evictions, expirations, bytes, size } as CacheStats
+  }
+
+  setTestNow(now: number | null): void {
+    this.#binding.cacheSetTestNow(this.#handle, now)
+  }
+}

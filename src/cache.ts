@@ -1,0 +1,219 @@
+/**
+ * `Cache`: an LRU cache with per-entry time to live (docs/CACHE.md). This module validates
+ * options, encodes values (string, bytes, or JSON text) and coalesces `getOrSet` loaders; the
+ * backend's `CacheCore` holds the entries (native: Rust memory outside the JS heap).
+ */
+
+import { activeBackend } from './backend'
+import { type CacheCore, type CacheStats, KIND_BYTES, KIND_JSON, KIND_TEXT } from './backend/types'
+import { type Duration, toMilliseconds } from './duration'
+import { createError } from './errors'
+
+export type { CacheStats } from './backend/types'
+
+export interface CacheOptions {
+  /** Most entries held: an integer 1 ..= 2^32 - 2. */
+  maxSize: number
+  /** Most bytes held (UTF-8 keys plus values); absent: no byte bound. */
+  maxBytes?: number
+  /** Default time to live (ms or '15m'); absent or 0: entries never expire. */
+  ttl?: Duration
+  /** Opens the cache of this name: shared by every worker thread on the native backend. */
+  name?: string
+}
+
+export interface CacheSetOptions {
+  /** Time to live of this entry, overriding the cache's default; 0: never expires. */
+  ttl?: Duration
+}
+
+const MAX_ENTRIES = 2 ** 32 - 2
+/** TTLs beyond this (~285 years) are refused rather than overflowing a clock somewhere. */
+const MAX_TTL = 2 ** 53 / 1000
+
+function ttlOf(value: Duration, name: string): number {
+  const ms = Math.ceil(toMilliseconds(value, name))
+  if (ms > MAX_TTL) throw createError('ERR_INVALID_ARGUMENT', `${name} is too long`)
+  return ms
+}
+
+// ES2024's String.prototype.isWellFormed (Node >= 20); the lib target is ES2023.
+declare global {
+  interface String {
+    isWellFormed(): boolean
+  }
+}
+
+/**
+ * Keys must be strings without lone surrogates: the native cache stores UTF-8, where a lone
+ * surrogate becomes U+FFFD, so 'a\uD800' and 'a\uFFFD' would be one key there and two here.
+ * Refusing them on both backends keeps them identical.
+ */
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || !key.isWellFormed()) {
+    throw createError('ERR_INVALID_ARGUMENT', 'cache keys must be strings without lone surrogates')
+  }
+}
+
+/** Reads a cache's core; for the test hook below only (set by the class's static block). */
+let coreOf: (cache: Cache<unknown>) => CacheCore
+
+/**
+ * An LRU/TTL cache. On the native backend entries are stored as bytes in Rust memory, so they
+ * cost the JS garbage collector nothing, and `name` shares one cache between worker threads.
+ *
+ * @example
+ * const cache = new Cache({ maxSize: 10_000, ttl: '5m' })
+ * cache.set('user:1', { name: 'Ada' })
+ * cache.get('user:1') // a fresh copy: { name: 'Ada' }
+ */
+export class Cache<V = unknown> {
+  readonly maxSize: number
+  readonly maxBytes: number | undefined
+  /** Default time to live in ms; 0 when entries never expire. */
+  readonly ttl: number
+  readonly name: string | undefined
+  readonly #core: CacheCore
+  readonly #loading = new Map<string, Promise<V>>()
+
+  constructor(options: CacheOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw createError('ERR_INVALID_ARGUMENT', 'new Cache() needs options: { maxSize }')
+    }
+    const { maxSize, maxBytes, ttl, name } = options
+    if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > MAX_ENTRIES) {
+      throw createError('ERR_INVALID_ARGUMENT', `maxSize must be an integer 1 ..= ${MAX_ENTRIES}`)
+    }
+    if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 1)) {
+      throw createError('ERR_INVALID_ARGUMENT', 'maxBytes must be a positive integer')
+    }
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 256)) {
+      throw createError('ERR_INVALID_ARGUMENT', 'name must be a string of 1 to 256 characters')
+    }
+    this.maxSize = maxSize
+    this.maxBytes = maxBytes
+    this.ttl = ttl === undefined ? 0 : ttlOf(ttl, 'ttl')
+    this.name = name
+    this.#core = activeBackend().openCache({ maxSize, maxBytes: maxBytes ?? 0, ttl: this.ttl }, name ?? null)
+  }
+
+  /** The value of `key`, or undefined; makes the entry the most recent. */
+  get(key: string): V | undefined {
+    checkKey(key)
+    return this.#core.get(key) as V | undefined
+  }
+
+  /** The value of `key`, or undefined, leaving its recency unchanged. */
+  peek(key: string): V | undefined {
+    checkKey(key)
+    return this.#core.peek(key) as V | undefined
+  }
+
+  /**
+   * Stores `value` under `key` as its most recent entry, evicting the least recent ones when
+   * over `maxSize` or `maxBytes`. Throws `ERR_TOO_LARGE` (storing nothing) when the entry alone
+   * exceeds `maxBytes`, and `ERR_NOT_SERIALIZABLE` for values JSON cannot hold.
+   */
+  set(key: string, value: V, options?: CacheSetOptions): this {
+    checkKey(key)
+    const ttl = options?.ttl === undefined ? -1 : ttlOf(options.ttl, 'ttl')
+    let stored: boolean
+    if (typeof value === 'string') {
+      // Same reason as for keys: UTF-8 cannot carry a lone surrogate (JSON escapes them instead).
+      if (!value.isWellFormed()) throw createError('ERR_INVALID_ARGUMENT', 'cache strings must not hold lone surrogates')
+      stored = this.#core.set(key, KIND_TEXT, value, ttl)
+    } else if (value instanceof Uint8Array) {
+      stored = this.#core.set(key, KIND_BYTES, value, ttl)
+    } else {
+      stored = this.#core.set(key, KIND_JSON, toJson(value), ttl)
+    }
+    if (!stored) throw createError('ERR_TOO_LARGE', `cache entry ${JSON.stringify(key.slice(0, 64))} exceeds maxBytes`)
+    return this
+  }
+
+  /** Whether `key` holds a live entry (recency unchanged). */
+  has(key: string): boolean {
+    checkKey(key)
+    return this.#core.has(key)
+  }
+
+  /** Removes `key`; true when there was a live entry. */
+  delete(key: string): boolean {
+    checkKey(key)
+    return this.#core.delete(key)
+  }
+
+  /** Removes every entry (the counters of `stats()` are kept). */
+  clear(): void {
+    this.#core.clear()
+  }
+
+  /** Live entries. */
+  get size(): number {
+    return this.#core.size()
+  }
+
+  /** Ms until `key` expires: Infinity when it never does, 0 when there is no such entry. */
+  getRemainingTTL(key: string): number {
+    checkKey(key)
+    return this.#core.remainingTtl(key)
+  }
+
+  /**
+   * The cached value of `key`, or the value of `loader()` stored under it. Concurrent callers of
+   * one key share one loader call; a loader's error stores nothing and reaches every caller.
+   */
+  async getOrSet(key: string, loader: () => V | Promise<V>, options?: CacheSetOptions): Promise<V> {
+    checkKey(key)
+    if (typeof loader !== 'function') throw createError('ERR_INVALID_ARGUMENT', 'loader must be a function')
+    // Options are checked before the loader runs, not after its work is done.
+    if (options?.ttl !== undefined) ttlOf(options.ttl, 'ttl')
+    const cached = this.#core.get(key) as V | undefined
+    if (cached !== undefined) return cached
+    const pending = this.#loading.get(key)
+    if (pending) return pending
+    const load = (async () => {
+      // Yield first, so the entry below is in #loading before the loader runs: a loader that
+      // throws synchronously must still clear it in `finally`, or its failure would be cached.
+      await undefined
+      try {
+        const value = await loader()
+        this.set(key, value, options)
+        return value
+      } finally {
+        this.#loading.delete(key)
+      }
+    })()
+    this.#loading.set(key, load)
+    return load
+  }
+
+  /** Hits, misses, evictions, expirations, and the bytes and entries held now. */
+  stats(): CacheStats {
+    return this.#core.stats()
+  }
+
+  static {
+    coreOf = (cache) => cache.#core
+  }
+}
+
+/**
+ * Test hook (not exported by any entry point): the clock of `cache` reads `now` ms from here on,
+ * so tests move time instead of sleeping; `null` goes back to the real clock.
+ */
+export function setCacheClockForTests(cache: Cache<unknown>, now: number | null): void {
+  coreOf(cache).setTestNow(now)
+}
+
+function toJson(value: unknown): string {
+  let text: string | undefined
+  try {
+    text = JSON.stringify(value)
+  } catch (err) {
+    throw createError('ERR_NOT_SERIALIZABLE', `cache value cannot be stored as JSON: ${(err as Error).message}`, err)
+  }
+  // JSON.stringify(undefined | function | symbol) is undefined, not a string.
+  if (text === undefined) throw createError('ERR_NOT_SERIALIZABLE', `cache value cannot be stored: ${typeof value}`)
+  return text
+}
