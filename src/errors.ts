@@ -53,8 +53,11 @@ export class VerificationError extends KeycardError {}
 export class ClaimError extends KeycardError {}
 /** A bad argument or configuration value from the caller. */
 export class ParameterError extends KeycardError {}
-/** A session store that cannot be reached in time. */
-export class StoreError extends KeycardError {}
+/** A session store that cannot be reached in time. Carries HTTP 503 for framework error handlers. */
+export class StoreError extends KeycardError {
+  readonly status = 503
+  readonly statusCode = 503
+}
 /** The native backend is missing or failed internally. */
 export class BackendError extends KeycardError {}
 /** The caller's AbortSignal aborted the operation. */

@@ -1,0 +1,213 @@
+/**
+ * The session object a handler sees: data as properties (`session.views += 1`, express-session
+ * style) and through get/set/delete/has/clear, plus id, isNew, expiresAt, regenerate, destroy,
+ * touch, save and flash. It knows nothing about HTTP or stores: the manager loads it, and reads
+ * its state back when the response is committed.
+ *
+ * Data lives in a null-prototype object, so keys such as `__proto__`, `constructor` or
+ * `prototype` are plain data and can never reach a prototype.
+ */
+
+import { createError } from '../errors'
+import { randomId } from '../random'
+import type { SessionMeta } from './stores/types'
+
+/** Session data: any JSON-able values, keyed by string. */
+export type SessionData = Record<string, unknown>
+
+export interface SessionApi<T extends SessionData = SessionData> {
+  /** The session id: 256-bit random, base64url. A new one after `regenerate()` or `destroy()`. */
+  readonly id: string
+  /** True until the session has been saved once. */
+  readonly isNew: boolean
+  /** When the session expires if unused (Date), as of its last save. */
+  readonly expiresAt: Date
+  get<K extends keyof T & string>(key: K): T[K] | undefined
+  set<K extends keyof T & string>(key: K, value: T[K]): void
+  delete(key: keyof T & string): boolean
+  has(key: keyof T & string): boolean
+  /** Removes every data key (the session itself stays). */
+  clear(): void
+  /** A new id for this session (do it at login: fixation). Data is kept only with `{ keepData: true }`. */
+  regenerate(options?: { keepData?: boolean }): void
+  /** Ends the session: its id is destroyed and the cookie cleared; later writes start a new one. */
+  destroy(): void
+  /** Sends the session again with a fresh expiry, even if nothing changed. */
+  touch(): void
+  /** Saves now (server stores write at once; cookies are still set with the response). */
+  save(): Promise<void>
+  /** `flash(key, value)` queues a message for a later request; `flash(key)` takes the queued ones. */
+  flash(key: string, value: unknown): void
+  flash(key: string): unknown[]
+  toJSON(): T
+}
+
+/** A session: your data's keys as properties, plus the session API. */
+export type Session<T extends SessionData = SessionData> = Partial<T> & SessionApi<T>
+
+/** What the manager tracks for one request's session. */
+export interface SessionState {
+  data: SessionData
+  meta: SessionMeta
+  isNew: boolean
+  /** The data JSON as loaded, to tell whether the request changed it. */
+  loadedJson: string
+  flashChanged: boolean
+  touched: boolean
+  /** Ids to delete from the store at commit (regenerated or destroyed sessions). */
+  retired: string[]
+  /** destroy() was called: clear the cookie unless a new session is written. */
+  destroyed: boolean
+  save: () => Promise<void>
+}
+
+/** A session id: 256 bits from the OS CSPRNG, 43 base64url characters. */
+export function newSessionId(): string {
+  return randomId(32)
+}
+
+export function newMeta(now: number, ttl: number): SessionMeta {
+  return { v: 1, id: newSessionId(), c: now, e: now + ttl }
+}
+
+/** A null-prototype copy of parsed JSON's top level: no key of it can act as a prototype. */
+export function toData(parsed: unknown): SessionData | null {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null
+  const data: SessionData = Object.create(null)
+  for (const key of Object.keys(parsed)) {
+    Object.defineProperty(data, key, {
+      value: (parsed as SessionData)[key],
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    })
+  }
+  return data
+}
+
+const API = new Set([
+  'id',
+  'isNew',
+  'expiresAt',
+  'get',
+  'set',
+  'delete',
+  'has',
+  'clear',
+  'regenerate',
+  'destroy',
+  'touch',
+  'save',
+  'flash',
+  'toJSON',
+  'then', // never a thenable: `await session` must not call user data
+])
+
+function dataKey(key: unknown): string {
+  if (typeof key !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'session keys must be strings')
+  return key
+}
+
+function apiOf(state: SessionState): SessionApi {
+  const api = {
+    get: (key: string) => state.data[dataKey(key)],
+    set: (key: string, value: unknown) => {
+      Object.defineProperty(state.data, dataKey(key), { value, writable: true, enumerable: true, configurable: true })
+    },
+    delete: (key: string) => Object.hasOwn(state.data, dataKey(key)) && delete state.data[key],
+    has: (key: string) => Object.hasOwn(state.data, dataKey(key)),
+    clear: () => {
+      state.data = Object.create(null)
+    },
+    regenerate: (options?: { keepData?: boolean }) => {
+      if (!state.isNew) state.retired.push(state.meta.id)
+      // A new session as far as anyone can tell: new id, and its absolute lifetime starts now.
+      state.meta = { ...state.meta, id: newSessionId(), c: Date.now() }
+      // The revocation generation is read again at save: "log out everywhere else" bumps it and
+      // regenerates in the same request, and this device must carry the new generation.
+      delete state.meta.g
+      state.isNew = true
+      if (options?.keepData !== true) {
+        state.data = Object.create(null)
+        delete state.meta.f
+      }
+    },
+    destroy: () => {
+      if (!state.isNew) state.retired.push(state.meta.id)
+      state.destroyed = true
+      state.isNew = true
+      state.data = Object.create(null)
+      state.meta = { v: 1, id: newSessionId(), c: Date.now(), e: state.meta.e }
+      state.loadedJson = '{}'
+    },
+    touch: () => {
+      state.touched = true
+    },
+    save: () => state.save(),
+    flash: (key: string, ...value: unknown[]) => {
+      const flashes = state.meta.f ?? Object.create(null)
+      if (value.length === 0) {
+        const taken = Object.hasOwn(flashes, key) ? flashes[key] : []
+        if (taken.length > 0) {
+          delete flashes[key]
+          state.flashChanged = true
+        }
+        return taken
+      }
+      const list = Object.hasOwn(flashes, key) ? flashes[key] : []
+      Object.defineProperty(flashes, dataKey(key), {
+        value: [...list, value[0]],
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      })
+      state.meta.f = flashes
+      state.flashChanged = true
+      return undefined
+    },
+    toJSON: () => ({ ...state.data }),
+  }
+  return api as unknown as SessionApi
+}
+
+/** The object handlers use: a Proxy whose properties are the data, except the API names. */
+export function sessionObject<T extends SessionData>(state: SessionState): Session<T> {
+  const api = apiOf(state) as unknown as Record<string, unknown>
+  const handler: ProxyHandler<SessionData> = {
+    get(_target, key) {
+      if (typeof key !== 'string') return undefined
+      if (API.has(key)) {
+        if (key === 'id') return state.meta.id
+        if (key === 'isNew') return state.isNew
+        if (key === 'expiresAt') return new Date(state.meta.e)
+        if (key === 'then') return undefined
+        return api[key]
+      }
+      return state.data[key]
+    },
+    set(_target, key, value) {
+      if (typeof key !== 'string' || API.has(key)) {
+        throw createError(
+          'ERR_INVALID_ARGUMENT',
+          `${String(key)} is part of the session API; use session.set(${JSON.stringify(String(key))}, value)`,
+        )
+      }
+      ;(api.set as (k: string, v: unknown) => void)(key, value)
+      return true
+    },
+    deleteProperty(_target, key) {
+      if (typeof key === 'string') delete state.data[key]
+      return true
+    },
+    has: (_target, key) => typeof key === 'string' && (API.has(key) || Object.hasOwn(state.data, key)),
+    ownKeys: () => Object.keys(state.data),
+    getOwnPropertyDescriptor(_target, key) {
+      if (typeof key !== 'string' || !Object.hasOwn(state.data, key)) return undefined
+      return { value: state.data[key], writable: true, enumerable: true, configurable: true }
+    },
+    // The session is not a class instance; reporting a null prototype keeps `in` checks honest.
+    getPrototypeOf: () => null,
+    setPrototypeOf: () => false,
+  }
+  return new Proxy(Object.create(null), handler) as Session<T>
+}

@@ -1,0 +1,37 @@
+/**
+ * `cookieStore()`: stateless sessions. The whole session is sealed (AES-256-GCM, src/seal.ts) into
+ * the cookie under a key derived for the cookie's name, so a value sealed for one cookie does not
+ * open as another. Sessions larger than one cookie are split over `name`, `name.1`, ... (see
+ * manager.ts); the total is bounded by `maxBytes`, because every request carries all of it and
+ * Node refuses request headers over 16 KiB by default.
+ */
+
+import { createError } from '../../errors'
+import type { CookieStore } from './types'
+
+export interface CookieStoreOptions {
+  /** Largest sealed session over all its cookies, in bytes. Default 12000 (three cookies). */
+  maxBytes?: number
+  /** Sealed bytes per cookie. Default 4000 (browsers keep 4096 bytes of name + value). */
+  chunkSize?: number
+}
+
+/**
+ * The default store: the session lives in the cookie, sealed. Nothing to run, nothing to
+ * revoke server-side (see the `revocation` option). Cost: one seal per changed response and one
+ * open per request, a few microseconds each.
+ *
+ * @example
+ * app.use(session({ store: cookieStore({ maxBytes: 8000 }) }))
+ */
+export function cookieStore(options: CookieStoreOptions = {}): CookieStore {
+  const chunkSize = options.chunkSize ?? 4000
+  const maxBytes = options.maxBytes ?? 12_000
+  if (!Number.isInteger(chunkSize) || chunkSize < 256 || chunkSize > 4000) {
+    throw createError('ERR_INVALID_ARGUMENT', 'chunkSize must be an integer 256..4000')
+  }
+  if (!Number.isInteger(maxBytes) || maxBytes < chunkSize || maxBytes > 64 * chunkSize) {
+    throw createError('ERR_INVALID_ARGUMENT', 'maxBytes must be an integer from chunkSize to 64 chunks')
+  }
+  return { kind: 'cookie', maxBytes, chunkSize }
+}
