@@ -44,14 +44,20 @@ declare global {
   }
 }
 
-/**
- * Keys must be strings without lone surrogates: the native cache stores UTF-8, where a lone
- * surrogate becomes U+FFFD, so 'a\uD800' and 'a\uFFFD' would be one key there and two here.
- * Refusing them on both backends keeps them identical.
- */
 function checkKey(key: unknown): asserts key is string {
-  if (typeof key !== 'string' || !key.isWellFormed()) {
-    throw createError('ERR_INVALID_ARGUMENT', 'cache keys must be strings without lone surrogates')
+  if (typeof key !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'cache keys must be strings')
+}
+
+/**
+ * Stored keys and strings must be well-formed UTF-16: the native cache stores UTF-8, which cannot
+ * carry a lone surrogate, and replacing it with U+FFFD would make 'k\uD800' and 'k\uFFFD' one
+ * key there and two here. `set` refuses them on both backends; lookups of such a key simply miss
+ * (it can never have been stored), without paying for the check.
+ */
+function checkStored(key: string, value: unknown): void {
+  if (!key.isWellFormed()) throw createError('ERR_INVALID_ARGUMENT', 'cache keys must not hold lone surrogates')
+  if (typeof value === 'string' && !value.isWellFormed()) {
+    throw createError('ERR_INVALID_ARGUMENT', 'cache strings must not hold lone surrogates')
   }
 }
 
@@ -116,11 +122,10 @@ export class Cache<V = unknown> {
    */
   set(key: string, value: V, options?: CacheSetOptions): this {
     checkKey(key)
+    checkStored(key, value)
     const ttl = options?.ttl === undefined ? -1 : ttlOf(options.ttl, 'ttl')
     let stored: boolean
     if (typeof value === 'string') {
-      // Same reason as for keys: UTF-8 cannot carry a lone surrogate (JSON escapes them instead).
-      if (!value.isWellFormed()) throw createError('ERR_INVALID_ARGUMENT', 'cache strings must not hold lone surrogates')
       stored = this.#core.set(key, KIND_TEXT, value, ttl)
     } else if (value instanceof Uint8Array) {
       stored = this.#core.set(key, KIND_BYTES, value, ttl)

@@ -235,6 +235,11 @@ impl Cache {
         }
     }
 
+    /// Counts a miss for a lookup that never reached the table (a key that cannot be stored).
+    pub fn count_miss(&self) {
+        self.lock().misses += 1;
+    }
+
     /// As `get`, leaving recency and counters alone.
     pub fn peek<R>(&self, key: &[u8], read: impl FnOnce(&[u8]) -> R) -> Option<R> {
         let hash = self.hash(key);

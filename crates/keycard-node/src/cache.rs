@@ -78,7 +78,12 @@ pub fn cache_get<'env>(
     cache: &Handle,
     key: Key,
 ) -> Result<Option<Either<JsString<'env>, BufferSlice<'env>>>> {
-    cache.get(key.bytes(), |stored| to_js(env, stored)).transpose()
+    let Some(key) = key.bytes() else {
+        // An ill-formed key was never stored (see cache_key.rs): a miss, as in the fallback.
+        cache.count_miss();
+        return Ok(None);
+    };
+    cache.get(key, |stored| to_js(env, stored)).transpose()
 }
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
@@ -87,7 +92,8 @@ pub fn cache_peek<'env>(
     cache: &Handle,
     key: Key,
 ) -> Result<Option<Either<JsString<'env>, BufferSlice<'env>>>> {
-    cache.peek(key.bytes(), |stored| to_js(env, stored)).transpose()
+    let Some(key) = key.bytes() else { return Ok(None) };
+    cache.peek(key, |stored| to_js(env, stored)).transpose()
 }
 
 /// Stores text (`kind` 1) or JSON text (3); false when larger than the cache's `maxBytes`.
@@ -102,7 +108,9 @@ pub fn cache_set_text(cache: &Handle, key: Key, kind: u32, text: String, ttl: f6
     } else {
         KIND_TEXT
     };
-    cache.set(key.bytes(), kind, text.as_bytes(), ttl_of(ttl))
+    // src/cache.ts refuses ill-formed keys before calling set, so the else is unreachable.
+    key.bytes()
+        .is_some_and(|key| cache.set(key, kind, text.as_bytes(), ttl_of(ttl)))
 }
 
 /// Stores bytes; false when larger than the cache's `maxBytes`.
@@ -111,17 +119,18 @@ pub fn cache_set_text(cache: &Handle, key: Key, kind: u32, text: String, ttl: f6
     ts_args_type = "cache: ExternalObject<'Cache'>, key: string, data: Uint8Array, ttl: number"
 )]
 pub fn cache_set_bytes(cache: &Handle, key: Key, data: &[u8], ttl: f64) -> bool {
-    cache.set(key.bytes(), KIND_BYTES, data, ttl_of(ttl))
+    key.bytes()
+        .is_some_and(|key| cache.set(key, KIND_BYTES, data, ttl_of(ttl)))
 }
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
 pub fn cache_has(cache: &Handle, key: Key) -> bool {
-    cache.has(key.bytes())
+    key.bytes().is_some_and(|key| cache.has(key))
 }
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
 pub fn cache_delete(cache: &Handle, key: Key) -> bool {
-    cache.delete(key.bytes())
+    key.bytes().is_some_and(|key| cache.delete(key))
 }
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>")]
@@ -137,7 +146,7 @@ pub fn cache_size(cache: &Handle) -> f64 {
 /// Ms until `key` expires; Infinity when it never does; 0 when absent.
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
 pub fn cache_remaining_ttl(cache: &Handle, key: Key) -> f64 {
-    match cache.remaining_ttl(key.bytes()) {
+    match key.bytes().and_then(|key| cache.remaining_ttl(key)) {
         None => 0.0,
         Some(None) => f64::INFINITY,
         Some(Some(ms)) => ms as f64,
