@@ -13,9 +13,10 @@ import { seal, unsealOrThrow } from '../seal'
 import { sign, unsign } from '../sign'
 import { type CookieAttributes, MAX_COOKIE_BYTES, parseCookies, serializeCookie } from './cookies'
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from './options'
+import { changesBetween, dataToFields, dataToJson, fieldsToJson } from './serialize'
 import { newMeta, type Session, type SessionData, type SessionState, sessionObject, toData } from './session'
 import { decodeRecord, encodeRecord } from './stores/record'
-import type { CookieStore, ServerStore, StoredSession } from './stores/types'
+import type { CookieStore, ServerStore, SessionChanges, StoredSession } from './stores/types'
 
 /** What a request brought, beyond the session itself. */
 interface RequestState extends SessionState {
@@ -25,6 +26,8 @@ interface RequestState extends SessionState {
   refused: boolean
   /** Saved by `save()` with a new id: its cookie still has to be sent. */
   cookiePending: boolean
+  /** Partial stores: the data per key as loaded (null for a new session). */
+  loadedFields: ReadonlyMap<string, string> | null
 }
 
 const CHUNK_SUFFIX = /^\.([1-9]\d?)$/
@@ -39,30 +42,35 @@ function cookieCount(cookies: Map<string, string>, name: string): number {
   return count
 }
 
-/** JSON.stringify, except that values JSON would silently drop or mangle are an error. */
-function strictReplacer(this: unknown, key: string, value: unknown): unknown {
-  const type = typeof value
-  if (type === 'function' || type === 'symbol' || (type === 'number' && !Number.isFinite(value as number))) {
-    throw new TypeError(`${key === '' ? 'the session' : JSON.stringify(key)} holds a ${type === 'number' ? String(value) : type}`)
-  }
-  return value
+/** The data as the store will hold it, and what changed since load (partial stores only). */
+interface Snapshot {
+  json: string
+  fields: Map<string, string> | null
+  changes: SessionChanges | null
 }
 
-function serialize(data: SessionData): string {
+/**
+ * A store call that fails fast: store errors, and calls still pending after `timeoutMs`, become
+ * one typed error (`ERR_STORE_UNAVAILABLE`, HTTP 503) instead of a hang or a crash. A call that
+ * timed out may still complete in the store; the request was not acknowledged, so nothing the
+ * client was told is lost.
+ */
+async function storeCall<T>(call: () => T | Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(createError('ERR_STORE_UNAVAILABLE', `session store did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    )
+    timer.unref()
+  })
   try {
-    return JSON.stringify(data, strictReplacer)
-  } catch (err) {
-    throw createError('ERR_NOT_SERIALIZABLE', `session data cannot be saved: ${(err as Error).message}`, err)
-  }
-}
-
-/** Store failures become one typed error the adapters turn into a 503. */
-async function storeCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
+    return await Promise.race([call(), timeout])
   } catch (err) {
     if (err instanceof KeycardError) throw err
     throw createError('ERR_STORE_UNAVAILABLE', `session store failed: ${(err as Error)?.message ?? err}`, err)
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -143,6 +151,7 @@ export class SessionManager<T extends SessionData = SessionData> {
       cookieCount: Math.min(cookieCount(cookies, name), this.#maxCookies),
       refused: refused || (value !== undefined && data === null),
       cookiePending: false,
+      loadedFields: data && stored ? (stored.fields ?? null) : null,
     }
     const session = sessionObject<T>(state)
     this.#states.set(session, state)
@@ -162,30 +171,32 @@ export class SessionManager<T extends SessionData = SessionData> {
     if (!state.isNew && this.options.absoluteTtl > 0 && state.meta.c + this.options.absoluteTtl <= now) {
       this.#end(state)
     }
-    const dataJson = serialize(state.data)
+    const snapshot = this.#snapshot(state)
+    const dataJson = snapshot.json
     const hasFlash = state.meta.f !== undefined && Object.keys(state.meta.f).length > 0
-    if (store.kind === 'server') {
-      const retired = state.retired.splice(0)
-      for (const id of retired) await storeCall(() => store.destroy(id))
-    }
+    if (store.kind === 'server') await this.#destroyRetired(store, state)
     if (state.isNew && dataJson === '{}' && !hasFlash && !this.options.saveUninitialized) {
       const clear = state.destroyed || state.refused
       state.destroyed = false
       state.refused = false
       return clear ? this.#clearCookies(0, state.cookieCount) : []
     }
-    const changed = dataJson !== state.loadedJson || state.flashChanged
+    const changed = this.#changed(state, snapshot) || state.flashChanged
     const rolling = this.options.rolling
     const renew = rolling === true || (rolling === 'auto' && state.meta.e - now < this.options.ttl / 2)
     if (!state.isNew && !changed && !state.touched && !renew) {
       return state.cookiePending ? this.#finishPending(state) : []
     }
-    const stored = await this.#stored(state, dataJson, now)
+    const stored = await this.#stored(state, snapshot, now)
     const headers =
       store.kind === 'cookie' ? this.#sealCookies(store, stored, state, now) : await this.#write(store, stored, state, changed)
-    state.meta = stored.meta
-    state.isNew = false
-    state.loadedJson = dataJson
+    if (headers === null) {
+      // Destroyed by another request meanwhile (a logout): do not bring it back.
+      this.#end(state)
+      state.destroyed = false
+      return this.#clearCookies(0, state.cookieCount)
+    }
+    this.#saved(state, stored, snapshot)
     state.flashChanged = false
     state.touched = false
     state.destroyed = false
@@ -201,7 +212,7 @@ export class SessionManager<T extends SessionData = SessionData> {
   async revokeUser(user: string | number): Promise<number> {
     const revocation = this.options.revocation
     if (!revocation) throw createError('ERR_BAD_CONFIG', 'revokeUser needs the revocation option')
-    return storeCall(async () => revocation.generations.bump(String(user)))
+    return this.#call(() => revocation.generations.bump(String(user)))
   }
 
   #stateOf(session: Session<T>): RequestState {
@@ -241,7 +252,7 @@ export class SessionManager<T extends SessionData = SessionData> {
     const id = unsign(value, this.options.keyring, { purpose: this.#purpose })
     if (id === null || !ID.test(id)) return this.#refuse('ERR_BAD_SIGNATURE')
     const store = this.options.store as ServerStore
-    const stored = await storeCall(() => store.get(id))
+    const stored = await this.#call(() => store.get(id))
     // An unknown id is never adopted (fixation): the caller starts a session with a new id.
     if (stored === undefined) return this.#refuse('ERR_UNKNOWN_SESSION')
     if (stored.meta.id !== id) return this.#refuse('ERR_BAD_FORMAT')
@@ -255,7 +266,7 @@ export class SessionManager<T extends SessionData = SessionData> {
     if (this.options.absoluteTtl > 0 && meta.c + this.options.absoluteTtl <= now) return this.#refuse('ERR_EXPIRED')
     const revocation = this.options.revocation
     if (meta.u !== undefined && revocation) {
-      const current = await storeCall(async () => revocation.generations.get(meta.u as string))
+      const current = await this.#call(() => revocation.generations.get(meta.u as string))
       if (meta.g !== current) return this.#refuse('ERR_REVOKED')
     }
     return stored
@@ -276,7 +287,39 @@ export class SessionManager<T extends SessionData = SessionData> {
     return null
   }
 
-  async #stored(state: RequestState, dataJson: string, now: number): Promise<StoredSession> {
+  /** Store calls, bounded by the `storeTimeout` option. */
+  #call<R>(call: () => R | Promise<R>): Promise<R> {
+    return storeCall(call, this.options.storeTimeout)
+  }
+
+  /** The data serialised as the store keeps it: per key for partial stores, else one JSON text. */
+  #snapshot(state: RequestState): Snapshot {
+    const { store } = this.options
+    if (store.kind === 'server' && store.partial) {
+      const fields = dataToFields(state.data)
+      return { json: fieldsToJson(fields), fields, changes: changesBetween(state.loadedFields, fields) }
+    }
+    return { json: dataToJson(state.data), fields: null, changes: null }
+  }
+
+  #changed(state: RequestState, snapshot: Snapshot): boolean {
+    if (snapshot.changes) return snapshot.changes.set.length > 0 || snapshot.changes.deleted.length > 0
+    return snapshot.json !== state.loadedJson
+  }
+
+  /** After a write: what was written is what the session was loaded as, for a later commit. */
+  #saved(state: RequestState, stored: StoredSession, snapshot: Snapshot): void {
+    state.meta = stored.meta
+    state.isNew = false
+    state.loadedJson = snapshot.json
+    state.loadedFields = snapshot.fields
+  }
+
+  async #destroyRetired(store: ServerStore, state: RequestState): Promise<void> {
+    for (const id of state.retired.splice(0)) await this.#call(() => store.destroy(id))
+  }
+
+  async #stored(state: RequestState, snapshot: Snapshot, now: number): Promise<StoredSession> {
     const { ttl, absoluteTtl, revocation } = this.options
     let e = now + ttl
     if (absoluteTtl > 0) e = Math.min(e, state.meta.c + absoluteTtl)
@@ -288,11 +331,17 @@ export class SessionManager<T extends SessionData = SessionData> {
         delete meta.g
       } else if (meta.u !== String(user) || meta.g === undefined) {
         meta.u = String(user)
-        meta.g = await storeCall(async () => revocation.generations.get(String(user)))
+        meta.g = await this.#call(() => revocation.generations.get(String(user)))
       }
     }
     if (meta.f !== undefined && Object.keys(meta.f).length === 0) delete meta.f
-    return { meta, dataJson }
+    const stored: StoredSession = { meta, dataJson: snapshot.json }
+    if (snapshot.fields && snapshot.changes) {
+      stored.fields = snapshot.fields
+      // A new session (or one loaded whole) is written whole.
+      stored.changes = state.isNew ? changesBetween(null, snapshot.fields) : snapshot.changes
+    }
+    return stored
   }
 
   #sealCookies(store: CookieStore, stored: StoredSession, state: RequestState, now: number): string[] {
@@ -321,60 +370,59 @@ export class SessionManager<T extends SessionData = SessionData> {
     return headers.concat(this.#clearCookies(count, state.cookieCount))
   }
 
-  async #write(store: ServerStore, stored: StoredSession, state: RequestState, changed: boolean): Promise<string[]> {
+  /**
+   * Writes a server session: `set` when new, `touch` when unchanged (if the store has it), else
+   * `update` (if the store has it) so that a session destroyed meanwhile is not written back.
+   * False when it was: the caller then ends this request's session too.
+   */
+  async #put(store: ServerStore, stored: StoredSession, state: RequestState, changed: boolean): Promise<boolean> {
     const ttl = stored.meta.e - Date.now()
     const { id } = stored.meta
     if (state.isNew) {
-      await storeCall(() => store.set(id, stored, ttl))
+      await this.#call(() => store.set(id, stored, ttl))
     } else if (!changed && store.touch) {
       const touch = store.touch.bind(store)
-      await storeCall(() => touch(id, stored, ttl))
+      await this.#call(() => touch(id, stored, ttl))
     } else if (store.update) {
-      // Only if it still exists: a request that loaded the session before a concurrent logout
-      // must not write the logged-out session back.
       const update = store.update.bind(store)
-      if (!(await storeCall(() => update(id, stored, ttl)))) {
-        this.#end(state)
-        return this.#clearCookies(0, state.cookieCount)
-      }
+      return this.#call(() => update(id, stored, ttl))
     } else {
-      await storeCall(() => store.set(id, stored, ttl))
+      await this.#call(() => store.set(id, stored, ttl))
     }
-    const signed = sign(stored.meta.id, this.options.keyring, { purpose: this.#purpose })
-    const cookie = serializeCookie(this.options.cookie.name, signed, { ...this.#attributes, maxAge: Math.floor(ttl / 1000) })
-    return [cookie, ...this.#clearCookies(1, state.cookieCount)]
+    return true
+  }
+
+  /** A server-store write and the id cookie; null when the session was destroyed meanwhile. */
+  async #write(store: ServerStore, stored: StoredSession, state: RequestState, changed: boolean): Promise<string[] | null> {
+    if (!(await this.#put(store, stored, state, changed))) return null
+    return [this.#idCookie(stored.meta), ...this.#clearCookies(1, state.cookieCount)]
+  }
+
+  #idCookie(meta: { id: string; e: number }): string {
+    const signed = sign(meta.id, this.options.keyring, { purpose: this.#purpose })
+    const maxAge = Math.max(0, Math.floor((meta.e - Date.now()) / 1000))
+    return serializeCookie(this.options.cookie.name, signed, { ...this.#attributes, maxAge })
   }
 
   #finishPending(state: RequestState): string[] {
     state.cookiePending = false
-    const ttl = state.meta.e - Date.now()
-    const signed = sign(state.meta.id, this.options.keyring, { purpose: this.#purpose })
-    return [serializeCookie(this.options.cookie.name, signed, { ...this.#attributes, maxAge: Math.floor(ttl / 1000) })]
+    return [this.#idCookie(state.meta)]
   }
 
   /** `save()`: server stores write now; a cookie session only checks that it can be saved. */
   async #save(state: RequestState): Promise<void> {
     const { store } = this.options
-    const dataJson = serialize(state.data)
+    const snapshot = this.#snapshot(state)
     if (store.kind === 'cookie') return
-    const retired = state.retired.splice(0)
-    for (const id of retired) await storeCall(() => store.destroy(id))
-    const stored = await this.#stored(state, dataJson, Date.now())
-    const ttl = stored.meta.e - Date.now()
-    if (!state.isNew && store.update) {
-      const update = store.update.bind(store)
-      if (!(await storeCall(() => update(stored.meta.id, stored, ttl)))) {
-        // Destroyed by another request meanwhile: this one's writes start a new session.
-        this.#end(state)
-        return
-      }
-    } else {
-      await storeCall(() => store.set(stored.meta.id, stored, ttl))
+    await this.#destroyRetired(store, state)
+    const stored = await this.#stored(state, snapshot, Date.now())
+    if (!(await this.#put(store, stored, state, true))) {
+      // Destroyed by another request meanwhile: this one's writes start a new session.
+      this.#end(state)
+      return
     }
     if (state.isNew) state.cookiePending = true
-    state.meta = stored.meta
-    state.isNew = false
-    state.loadedJson = dataJson
+    this.#saved(state, stored, snapshot)
     state.flashChanged = false
     state.touched = false
   }

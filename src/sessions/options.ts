@@ -54,6 +54,11 @@ export interface SessionOptions extends KeyOptions {
     userOf: (data: Record<string, unknown>) => string | number | undefined
     generations: GenerationStore
   }
+  /**
+   * Longest wait for a store call (server stores, revocation generations); then the request fails
+   * with ERR_STORE_UNAVAILABLE (HTTP 503) instead of hanging. Default '2s'.
+   */
+  storeTimeout?: Duration
   /** Called with the code when a session cookie is refused (forged, expired...). Default: none. */
   onInvalid?: (code: string) => void
 }
@@ -67,6 +72,7 @@ export interface ResolvedOptions {
   saveUninitialized: boolean
   cookie: Required<Omit<SessionCookieOptions, 'domain'>> & { domain: string | undefined }
   revocation: SessionOptions['revocation']
+  storeTimeout: number
   onInvalid: (code: string) => void
 }
 
@@ -177,6 +183,7 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
     saveUninitialized: options.saveUninitialized ?? false,
     cookie,
     revocation: options.revocation,
+    storeTimeout: Math.max(1, toMilliseconds(options.storeTimeout ?? 2000, 'storeTimeout')),
     onInvalid: options.onInvalid ?? (() => {}),
   }
 }

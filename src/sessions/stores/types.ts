@@ -25,6 +25,18 @@ export interface StoredSession {
   meta: SessionMeta
   /** The session data as JSON text (an object). */
   dataJson: string
+  /**
+   * The data as JSON text per top-level key: given to stores with `partial: true` on every write,
+   * and returned by them from `get` (the core then diffs against it).
+   */
+  fields?: ReadonlyMap<string, string>
+  /** For `partial` stores: the keys this request set (with their JSON) or deleted. */
+  changes?: SessionChanges
+}
+
+export interface SessionChanges {
+  set: Array<[string, string]>
+  deleted: string[]
 }
 
 /**
@@ -33,6 +45,11 @@ export interface StoredSession {
  */
 export interface ServerStore {
   readonly kind: 'server'
+  /**
+   * Keeps one field per top-level key: the core passes `fields` and `changes` with every write,
+   * so the store can write only what a request changed.
+   */
+  readonly partial?: boolean
   get(id: string): Promise<StoredSession | undefined>
   /** Stores the session for `ttlMs` (the store's own expiry; the core also checks `meta.e`). */
   set(id: string, session: StoredSession, ttlMs: number): Promise<void>
