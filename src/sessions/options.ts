@@ -115,19 +115,27 @@ function envSameSite(env: Env): SameSite | undefined {
   )
 }
 
-function envStore(env: Env): SessionStore | undefined {
+type StoreKind = 'cookie' | 'memory' | 'redis'
+
+function envStoreKind(env: Env): StoreKind | undefined {
   const value = envString(env, 'KEYCARD_SESSION_STORE')
   if (value === undefined) return undefined
   const lower = value.trim().toLowerCase()
-  if (lower === 'cookie') return cookieStore()
-  if (lower === 'memory') return memoryStore()
-  if (lower === 'redis') {
-    throw createError(
-      'ERR_BAD_CONFIG',
-      "KEYCARD_SESSION_STORE=redis needs the store option: store: redisStore(...) from 'keycard/redis'",
-    )
-  }
+  if (lower === 'cookie' || lower === 'memory' || lower === 'redis') return lower
   throw createError('ERR_BAD_CONFIG', `KEYCARD_SESSION_STORE must be cookie, memory or redis, not ${JSON.stringify(value)}`)
+}
+
+/** The store KEYCARD_SESSION_STORE names, created only when no store option overrides it. */
+function storeOfKind(kind: StoreKind | undefined, env: Env): SessionStore {
+  if (kind === 'memory') return memoryStore()
+  if (kind === 'redis') {
+    // Loaded only when asked for: keycard/redis needs ioredis or redis installed. It reads
+    // KEYCARD_REDIS_URL and throws ERR_BAD_CONFIG without one.
+    const { redisStore } = require('./stores/redis') as typeof import('./stores/redis')
+    const url = envString(env, 'KEYCARD_REDIS_URL')
+    return redisStore(url === undefined ? {} : { url })
+  }
+  return cookieStore()
 }
 
 let warnedInsecure = false
@@ -144,7 +152,7 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
     secure: envBoolean(env, 'KEYCARD_SESSION_COOKIE_SECURE'),
     httpOnly: envBoolean(env, 'KEYCARD_SESSION_COOKIE_HTTP_ONLY'),
     sameSite: envSameSite(env),
-    store: envStore(env),
+    store: envStoreKind(env),
   }
   const ttl = options.ttl !== undefined ? toMilliseconds(options.ttl, 'ttl') : (fromEnv.ttl ?? 86_400_000)
   if (ttl < 1000) throw createError('ERR_INVALID_ARGUMENT', 'ttl must be at least one second')
@@ -176,7 +184,7 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
   }
   return {
     keyring: options.secret !== undefined ? resolveKeyring(options.secret, options) : defaultKeyring(options),
-    store: options.store ?? fromEnv.store ?? cookieStore(),
+    store: options.store ?? storeOfKind(fromEnv.store, env),
     ttl,
     absoluteTtl,
     rolling: options.rolling ?? 'auto',
