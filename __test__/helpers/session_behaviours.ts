@@ -1,16 +1,21 @@
 /**
  * The session behaviour table: every row runs over real HTTP for each adapter spec
- * (sessions_express / sessions_node / sessions_fetch) × each store (cookieStore, memoryStore),
- * on the backend of the run (`t_` puts its name in the title).
+ * (sessions_express / sessions_node / sessions_fetch, and sessions_fastify / sessions_koa /
+ * sessions_hono) × each store (cookieStore, memoryStore, or the server stores a spec names, as
+ * sessions_express_store does), on the backend of the run (`t_` puts its name in the title).
+ *
+ * `badCookieBehaviours` is a short table of hostile cookies for the framework adapters: the
+ * express, node and fetch adapters get the full set from sessions_hostile.spec.ts.
  */
 
 import test, { type ExecutionContext } from 'ava'
 import { randomId } from '../../src/random'
 import { seal, unseal } from '../../src/seal'
 import { decodeRecord, encodeRecord } from '../../src/sessions/stores/record'
+import type { SessionMeta, SessionStore } from '../../src/sessions/stores/types'
 import { sign, unsign } from '../../src/sign'
-import { SECRET, t_ } from './backends'
-import { isDeletion, type Reply, setCookiesNamed } from './http'
+import { SECRET, SECRET_2, t_ } from './backends'
+import { flipChar, isDeletion, type Reply, rawRequest, setCookiesNamed } from './http'
 import {
   type AdapterName,
   type App,
@@ -681,16 +686,192 @@ export const behaviours: Behaviour[] = [
   ),
 ]
 
-/** Registers the table for `adapter` × both stores (call once per adapter spec). */
-export function registerSessionBehaviours(adapter: AdapterName): void {
-  for (const store of STORES) {
-    for (const b of behaviours) {
-      if (b.stores && !b.stores.includes(store)) continue
-      test(t_(`${adapter} × ${store}: ${b.title}`), (t) =>
+// --- Bad cookies ---------------------------------------------------------------------------------
+
+const HOUR = 3_600_000
+
+const badCookieRoutes: Routes = {
+  '/login': (s) => {
+    s.regenerate()
+    s.user = 'alice'
+    return s.id
+  },
+  '/whoami': (s) => ({ isNew: s.isNew, keys: Object.keys(s), user: s.user ?? null, id: s.id }),
+  '/write': (s) => {
+    s.visit = 1
+    return s.id
+  },
+}
+
+interface WhoAmI {
+  isNew: boolean
+  keys: string[]
+  user: string | null
+  id: string
+}
+
+/** Logs a new browser in as alice: the session cookie's value and id. */
+async function loginAlice(t: ExecutionContext, app: App): Promise<{ value: string; id: string }> {
+  const c = app.client()
+  const id = (await ok(t, c.get<string>('/login'))).body
+  return { value: c.jar.get(NAME) ?? '', id }
+}
+
+async function whoami(t: ExecutionContext, app: App, cookie: string | null, label: string): Promise<Reply<WhoAmI>> {
+  const r = await app.client().get<WhoAmI>('/whoami', { cookie })
+  t.is(r.status, 200, `${label}: status ${r.status} ${JSON.stringify(r.body)}`)
+  return r
+}
+
+/** 200, a fresh empty session, and the refused cookie cleared. */
+async function assertRefused(t: ExecutionContext, app: App, cookie: string, label: string): Promise<Reply<WhoAmI>> {
+  const r = await whoami(t, app, cookie, label)
+  t.deepEqual([r.body.isNew, r.body.keys, r.body.user], [true, [], null], `${label}: a fresh empty session`)
+  t.true(clears(r).length > 0, `${label}: the refused cookie is cleared`)
+  t.is(sets(r).length, 0, `${label}: no new session is sent for a read`)
+  return r
+}
+
+/** A cookie session sealed as the manager would (record.ts format). */
+function forgeSealed(meta: Partial<SessionMeta>, dataJson: string, o: { secret?: string; name?: string; now?: number } = {}) {
+  const now = o.now ?? Date.now()
+  const full = { v: 1, id: randomId(), c: now, e: now + HOUR, ...meta } as SessionMeta
+  return seal(encodeRecord({ meta: full, dataJson }), o.secret ?? SECRET, {
+    purpose: purposeOf(o.name ?? NAME),
+    ttl: '1h',
+    now,
+  })
+}
+
+const ALICE = '{"user":"alice"}'
+
+export const badCookieBehaviours: Behaviour[] = [
+  {
+    title: 'bad cookies: tampered, truncated, foreign, expired or rotated-out sealed sessions → fresh session, cleared',
+    stores: ['cookie'],
+    async run(t, env) {
+      const app = await env.start(badCookieRoutes, { secret: [SECRET] })
+      const { value } = await loginAlice(t, app)
+      t.is((await whoami(t, app, `${NAME}=${value}`, 'control')).body.user, 'alice', 'control: the untouched cookie opens')
+      t.is(
+        (await whoami(t, app, `${NAME}=${forgeSealed({}, ALICE)}`, 'forged control')).body.user,
+        'alice',
+        'control: forging works',
+      )
+      t.deepEqual(app.invalid, [])
+      const mid = Math.floor(value.length / 2)
+      const cases: Record<string, [string, string | null]> = {
+        'flip at 0': [flipChar(value, 0), null],
+        'flip at 20': [flipChar(value, 20), null],
+        'flip in the middle': [flipChar(value, mid), null],
+        'flip at the end': [flipChar(value, -1), null],
+        'truncated by 1': [value.slice(0, -1), null],
+        'truncated to half': [value.slice(0, mid), null],
+        'extended by 1': [`${value}A`, null],
+        'not base64url': [`${value.slice(0, 10)}!${value.slice(11)}`, null],
+        'sealed for another cookie name': [forgeSealed({}, ALICE, { name: 'other' }), null],
+        'sealed with a key not in the keyring': [forgeSealed({}, ALICE, { secret: SECRET_2 }), 'ERR_UNKNOWN_KEY'],
+        'idle timeout passed (meta.e)': [forgeSealed({ c: Date.now() - 2 * HOUR, e: Date.now() - 1000 }, ALICE), 'ERR_EXPIRED'],
+        'seal expired': [forgeSealed({ e: Date.now() + HOUR }, ALICE, { now: Date.now() - 2 * HOUR }), 'ERR_EXPIRED'],
+        'data not a JSON object': [forgeSealed({}, '[1,2]'), 'ERR_BAD_FORMAT'],
+        'chunk count without chunks': [`3*${value}`, 'ERR_BAD_FORMAT'],
+      }
+      for (const [label, [bad, code]] of Object.entries(cases)) {
+        const before = app.invalid.length
+        await assertRefused(t, app, `${NAME}=${bad}`, label)
+        t.is(app.invalid.length, before + 1, `${label}: onInvalid once`)
+        if (code !== null) t.is(app.invalid.at(-1), code, `${label}: ${code}`)
+      }
+    },
+  },
+  {
+    title: 'bad cookies: unsigned, forged or unknown session ids → fresh session, never the chosen id (fixation)',
+    stores: ['memory'],
+    async run(t, env) {
+      const app = await env.start(badCookieRoutes)
+      const { value, id } = await loginAlice(t, app)
+      t.is((await whoami(t, app, `${NAME}=${value}`, 'control')).body.user, 'alice')
+      const chosen = randomId()
+      const signedUnknown = sign(chosen, SECRET, { purpose: purposeOf(NAME) })
+      const cases: Record<string, [string, string]> = {
+        'the bare id': [id, 'ERR_BAD_SIGNATURE'],
+        'signature flipped': [flipChar(value, -1), 'ERR_BAD_SIGNATURE'],
+        'signed with another secret': [sign(id, SECRET_2, { purpose: purposeOf(NAME) }), 'ERR_BAD_SIGNATURE'],
+        'signed for another cookie name': [sign(id, SECRET, { purpose: purposeOf('other') }), 'ERR_BAD_SIGNATURE'],
+        'signed, but an id the store never issued': [signedUnknown, 'ERR_UNKNOWN_SESSION'],
+      }
+      for (const [label, [bad, code]] of Object.entries(cases)) {
+        const r = await assertRefused(t, app, `${NAME}=${bad}`, label)
+        t.is(app.invalid.at(-1), code, `${label}: ${code}`)
+        t.not(r.body.id, id)
+      }
+      // The attacker's chosen (validly signed) id is not adopted when the session is written.
+      const c = app.client()
+      c.jar.set(NAME, signedUnknown)
+      const written = (await ok(t, c.get<string>('/write'))).body
+      t.not(written, chosen, 'a new id, not the one the client chose')
+      t.regex(written, ID)
+      t.is(await serverStore(app).get(chosen), undefined)
+      // A stored session past its idle timeout (the store still has it) is refused by the core.
+      const now = Date.now()
+      const meta = { v: 1 as const, id: randomId(), c: now - 2 * HOUR, e: now - 1000 }
+      await serverStore(app).set(meta.id, { meta, dataJson: ALICE }, HOUR)
+      await assertRefused(t, app, `${NAME}=${sign(meta.id, SECRET, { purpose: purposeOf(NAME) })}`, 'expired record')
+      t.is(app.invalid.at(-1), 'ERR_EXPIRED')
+    },
+  },
+  {
+    title: 'bad cookies: duplicate names (the first wins), other names, case and junk in the Cookie header',
+    async run(t, env) {
+      const app = await env.start(badCookieRoutes)
+      const { value } = await loginAlice(t, app)
+      const user = async (cookie: string, label: string) => (await whoami(t, app, cookie, label)).body.user
+      t.is(await user(`${NAME}=${value}; ${NAME}=garbage`, 'ours first'), 'alice')
+      t.is(await user(`theme=dark; ; junk; =x; ${NAME}=${value}; lang=en`, 'among others and junk'), 'alice')
+      await assertRefused(t, app, `${NAME}=garbage; ${NAME}=${value}`, 'garbage first')
+      const upper = await whoami(t, app, `Keycard=${value}`, 'another name by case')
+      t.deepEqual([upper.body.isNew, upper.body.user, upper.setCookie], [true, null, []], 'names are case-sensitive')
+      const empty = await whoami(t, app, `${NAME}=`, 'empty value')
+      t.deepEqual([empty.body.isNew, empty.body.user], [true, null])
+      if (env.adapter === 'hono-request') return // nothing listens: no raw socket
+      const url = new URL(app.client().origin)
+      const raw = await rawRequest(url.origin, '/whoami', ['Cookie: theme=dark', `Cookie: ${NAME}=${value}`])
+      t.is(raw.status, 200, 'repeated Cookie lines')
+      t.is((JSON.parse(raw.body) as WhoAmI).user, 'alice', 'repeated Cookie lines are joined')
+    },
+  },
+]
+
+/** A store a spec runs the table with: `kind` says which rows apply ('memory': any server store). */
+export interface StoreCase {
+  /** In the test titles. */
+  name: string
+  kind: StoreKind
+  /** A fresh store for one test (`t` for its teardown). */
+  make(t: ExecutionContext): SessionStore
+}
+
+/** cookieStore() and memoryStore(), named as their kinds. */
+export const DEFAULT_STORES: readonly StoreCase[] = STORES.map((kind) => ({ name: kind, kind, make: () => storeOf(kind) }))
+
+export interface RegisterOptions {
+  /** Default: cookieStore() and memoryStore(). */
+  stores?: readonly StoreCase[]
+  /** Also run `badCookieBehaviours` (the framework adapters; the others run sessions_hostile). */
+  badCookies?: boolean
+}
+
+/** Registers the table for `adapter` × each store (call once per adapter spec). */
+export function registerSessionBehaviours(adapter: AdapterName, options: RegisterOptions = {}): void {
+  const rows = options.badCookies ? [...behaviours, ...badCookieBehaviours] : behaviours
+  for (const store of options.stores ?? DEFAULT_STORES) {
+    for (const b of rows) {
+      if (b.stores && !b.stores.includes(store.kind)) continue
+      test(t_(`${adapter} × ${store.name}: ${b.title}`), (t) =>
         b.run(t, {
           adapter,
-          store,
-          start: (routes, options = {}) => startApp(t, adapter, { store: storeOf(store), ...options }, routes),
+          store: store.kind,
+          start: (routes, startOptions = {}) => startApp(t, adapter, { store: store.make(t), ...startOptions }, routes),
         }),
       )
     }

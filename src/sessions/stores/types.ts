@@ -60,7 +60,11 @@ export interface ServerStore {
    * concurrent logout cannot write the logged-out session back.
    */
   update?(id: string, session: StoredSession, ttlMs: number): Promise<boolean>
-  /** Extends the session's life without rewriting it. Optional: the core calls `set` otherwise. */
+  /**
+   * Extends the session's life without rewriting its data: it must store `session.meta` (whose
+   * expiry `e` the core checks on every load) and extend the TTL. Optional: the core calls `set`
+   * (or `update`) otherwise.
+   */
   touch?(id: string, session: StoredSession, ttlMs: number): Promise<void>
 }
 

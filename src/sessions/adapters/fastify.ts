@@ -1,0 +1,77 @@
+/**
+ * keycard/fastify: a Fastify plugin (Fastify 5) setting `request.session`.
+ *
+ * Registered with `app.register(session, options)`, it applies to the whole app (it is wrapped
+ * with fastify-plugin, so it is not encapsulated). The session is loaded in an `onRequest` hook
+ * and committed in `onSend`, before the headers go out, whatever the payload (streams too): its
+ * Set-Cookie lines are added to those the route set. A failing load or commit
+ * (ERR_STORE_UNAVAILABLE, ERR_NOT_SERIALIZABLE, ERR_TOO_LARGE) goes to Fastify's error handling
+ * instead of the response; a `StoreError` carries `statusCode: 503`, which Fastify's default
+ * handler answers with. A hijacked reply (`reply.hijack()`, writes to `reply.raw`) skips onSend,
+ * so its session is not committed.
+ *
+ * `app.sessionManager` is the `SessionManager` (e.g. `app.sessionManager.revokeUser(id)`).
+ *
+ * @example
+ * import Fastify from 'fastify'
+ * import { session } from 'keycard/fastify'
+ * const app = Fastify()
+ * await app.register(session, { secret: process.env.KEYCARD_SECRET })
+ * app.get('/', async (request) => {
+ *   request.session.views = Number(request.session.views ?? 0) + 1
+ *   return { views: request.session.views }
+ * })
+ */
+
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { SessionManager } from '../manager'
+import type { SessionOptions } from '../options'
+import type { Session, SessionData } from '../session'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's session (keycard/fastify). */
+    session: Session<SessionData>
+  }
+  interface FastifyInstance {
+    /** The session core of keycard/fastify (revokeUser, options). */
+    sessionManager: SessionManager<SessionData>
+  }
+}
+
+/** Adds `cookies` after the Set-Cookie lines the route set (with reply.header or on reply.raw). */
+function appendSetCookie(reply: FastifyReply, cookies: readonly string[]): void {
+  if (cookies.length === 0) return
+  const raw = reply.raw.getHeader('set-cookie')
+  if (raw !== undefined && reply.getHeader('set-cookie') === raw) {
+    // Set on reply.raw only: Fastify's own headers replace it when the head is written, so move it there first.
+    reply.raw.removeHeader('set-cookie')
+    reply.header('set-cookie', Array.isArray(raw) ? raw : [String(raw)])
+  }
+  reply.header('set-cookie', cookies)
+}
+
+const plugin: FastifyPluginAsync<SessionOptions> = async (app, options) => {
+  const manager = new SessionManager<SessionData>(options)
+  // onSend runs again for the reply Fastify's error handler sends: commit once per request.
+  const committed = new WeakSet<FastifyRequest>()
+  app.decorate('sessionManager', manager)
+  app.decorateRequest('session', null as unknown as Session<SessionData>)
+  app.addHook('onRequest', async (request) => {
+    request.session = await manager.load(request.headers.cookie)
+  })
+  app.addHook('onSend', async (request, reply, payload) => {
+    const session = request.session
+    if (!session || committed.has(request)) return payload
+    committed.add(request)
+    // A throw goes to Fastify's error handling (its default handler answers with the error's statusCode).
+    appendSetCookie(reply, await manager.commit(session))
+    return payload
+  })
+}
+
+/** The Fastify plugin: `await app.register(session, options)`. */
+export const session = fp(plugin, { name: 'keycard-session', fastify: '5.x' })
+
+export type { Session, SessionData, SessionOptions }

@@ -1,0 +1,56 @@
+/**
+ * keycard/koa: Koa middleware (Koa 2 and 3) setting `ctx.session`.
+ *
+ * The session is loaded before the downstream middleware runs and committed after it (after
+ * `await next()`), before Koa writes the response: its Set-Cookie lines are appended to those
+ * already set. A failing load or commit (ERR_STORE_UNAVAILABLE, ERR_NOT_SERIALIZABLE,
+ * ERR_TOO_LARGE) is thrown, so Koa's error handling answers; a `StoreError` carries `status: 503`,
+ * which Koa's default handler uses. When the downstream middleware throws, the session is not
+ * committed: the request failed, and Koa's default handler drops the response's headers anyway.
+ * Register an error-handling middleware after this one if error pages should still save sessions.
+ *
+ * `middleware.manager` is the `SessionManager` (e.g. `manager.revokeUser(id)`).
+ *
+ * @example
+ * import Koa from 'koa'
+ * import { session } from 'keycard/koa'
+ * const app = new Koa()
+ * app.use(session({ secret: process.env.KEYCARD_SECRET }))
+ * app.use((ctx) => {
+ *   ctx.session.views = Number(ctx.session.views ?? 0) + 1
+ *   ctx.body = { views: ctx.session.views }
+ * })
+ */
+
+import type { Middleware } from 'koa'
+import { createError } from '../../errors'
+import { SessionManager } from '../manager'
+import type { SessionOptions } from '../options'
+import type { Session, SessionData } from '../session'
+
+declare module 'koa' {
+  // Koa's augmentation point: every context type (Context, ParameterizedContext) extends it.
+  interface DefaultContext {
+    /** The request's session (keycard/koa). */
+    session: Session<SessionData>
+  }
+}
+
+export type KoaSessionMiddleware = Middleware & { readonly manager: SessionManager<SessionData> }
+
+export function session<T extends SessionData = SessionData>(options?: SessionOptions): KoaSessionMiddleware {
+  const manager = new SessionManager<T>(options)
+  const middleware: Middleware = async (ctx, next) => {
+    const s = await manager.load(ctx.headers.cookie)
+    ctx.session = s as Session<SessionData>
+    await next()
+    // Checked first: committing marks the session saved, and a cookie that cannot be sent would be lost with it.
+    if (ctx.headerSent)
+      throw createError('ERR_INVALID_ARGUMENT', 'the response headers were sent before the session was committed')
+    const cookies = await manager.commit(s)
+    if (cookies.length > 0) ctx.append('Set-Cookie', cookies)
+  }
+  return Object.assign(middleware, { manager: manager as SessionManager<SessionData> })
+}
+
+export type { Session, SessionData, SessionOptions }
