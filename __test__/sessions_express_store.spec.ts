@@ -8,7 +8,6 @@
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import test, { type ExecutionContext } from 'ava'
@@ -20,24 +19,13 @@ import { fromExpressSessionStore } from '../src/sessions/stores/express_session'
 import type { ServerStore, StoredSession } from '../src/sessions/stores/types'
 import { sign } from '../src/sign'
 import { SECRET, t_ } from './helpers/backends'
-import { isDeletion, setCookiesNamed } from './helpers/http'
+import { freePort, isDeletion, setCookiesNamed } from './helpers/http'
 import { registerSessionBehaviours, type StoreCase } from './helpers/session_behaviours'
 import { type AppOptions, purposeOf, type Routes, startApp } from './helpers/sessions'
 
 const NAME = 'keycard'
 
 // --- redis-server -----------------------------------------------------------------------------
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 interface Redis {
   port: number

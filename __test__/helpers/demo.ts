@@ -4,9 +4,9 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import type { ExecutionContext } from 'ava'
+import { freePort } from './http'
 
 export const root = join(__dirname, '..', '..')
 export const demoPath = join(root, 'examples', 'demo.mjs')
@@ -17,18 +17,6 @@ export interface Demo {
   /** Everything the demo wrote to stdout and stderr so far. */
   stdout(): string
   stderr(): string
-}
-
-/** A port nothing listens on right now (the demo may still lose a race for it: see startDemo). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
 }
 
 function stop(child: ChildProcess): Promise<void> {

@@ -16,6 +16,18 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import { type AddressInfo, connect } from 'node:net'
 import type { ExecutionContext } from 'ava'
 
+/** A loopback port nothing listens on right now (a caller may still lose a race for it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
 export interface Listening {
   server: Server
   /** `http://127.0.0.1:<port>` (no trailing slash). */

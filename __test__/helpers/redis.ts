@@ -10,12 +10,14 @@
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import Redis, { Cluster } from 'ioredis'
 import { createClient, createCluster } from 'redis'
+import { freePort } from './http'
+
+export { freePort }
 
 export interface RedisServer {
   port: number
@@ -42,18 +44,6 @@ const live = new Set<ChildProcess>()
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL')
 })
-
-/** A loopback port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 export function redisCli(port: number, args: readonly string[], timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
