@@ -2,7 +2,10 @@
  * HTTP throughput of a session round trip: keycard's sessions (keycard/express and keycard/node,
  * cookieStore and memoryStore, on both backends) against bare node:http and Express 5 (no
  * session: the ceilings), express-session, cookie-session, iron-session and a hand-rolled
- * node:crypto AES-256-GCM cookie. Run with `npm run bench:http` (= `node scripts/ensure-built.mjs &&
+ * node:crypto AES-256-GCM cookie. Issue 8 adds Fastify 5 (bare, @fastify/secure-session,
+ * @fastify/session, keycard/fastify), Hono 4 on @hono/node-server (bare, hono-sessions,
+ * keycard/hono), Koa 3 (bare, keycard/koa), and express-session + connect-redis against keycard's
+ * redisStore on the same redis-server. Run with `npm run bench:http` (= `node scripts/ensure-built.mjs &&
  * node --import tsx bench/http.ts --keycard=dist`), or `node --import tsx bench/http.ts --quick`.
  * Tracks, never gates: the goals printed at the end are informational and the exit code does not
  * depend on them (it does depend on the correctness checks).
@@ -14,19 +17,28 @@
  * every request, so each request loads, increments and re-saves the same session.
  *
  * Options: `BENCH_SECONDS` (default 10) per measured run, after a warm-up run of 2 s;
- * `--quick` for a smoke run (2 s measured, 1 s warm-up); `--only=<text>` runs the configurations
- * whose label contains <text> (case-insensitive); `--keycard=src|dist|<absolute path>` (or env
+ * `--quick` for a smoke run (2 s measured, 1 s warm-up); `--only=<text>[,<text>...]` runs the
+ * configurations whose label contains any of the texts (case-insensitive), e.g.
+ * `--only=fastify,hono,koa,redis` for the issue-8 configurations; `--keycard=src|dist|<absolute path>` (or env
  * `BENCH_KEYCARD`) chooses the keycard the servers load: src (default, through tsx like the other
  * benches) or dist, the shipped build (`npm run bench:http` builds it first and passes
  * `--keycard=dist`). tsx compiles with esbuild's keepNames, which wraps every function created per
  * request in a `__name()` call; the shipped build has none of that.
+ *
+ * The Redis configurations need `redis-server` on the PATH: when any of them is selected, the
+ * bench starts its own on a free loopback port (`--save '' --appendonly no`, a throwaway
+ * directory), passes its URL to the servers (env `BENCH_REDIS_URL`), runs FLUSHALL before each
+ * Redis configuration, and stops it at the end.
  */
 
 import assert from 'node:assert/strict'
-import { type ChildProcess, fork } from 'node:child_process'
+import { type ChildProcess, fork, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { connect, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import type { ConfigName, Ready } from './http/server'
 
 // --- autocannon 9: no type declarations are installed, so the part used is typed here -----------
@@ -56,7 +68,12 @@ const autocannon = require('autocannon') as (options: AutocannonOptions) => Prom
 
 const flag = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3)
 const QUICK = process.argv.includes('--quick')
-const ONLY = flag('only')?.toLowerCase()
+/** `--only=a,b`: the labels containing any of these (lower case). */
+const ONLY = flag('only')
+  ?.toLowerCase()
+  .split(',')
+  .map((t) => t.trim())
+  .filter((t) => t !== '')
 /** Which keycard the servers load: src (through tsx), dist (the shipped build) or a compiled tree's absolute path. */
 const KEYCARD_FROM = flag('keycard') ?? process.env.BENCH_KEYCARD ?? 'src'
 const SECONDS = QUICK ? 2 : Number(process.env.BENCH_SECONDS ?? 10)
@@ -95,10 +112,12 @@ interface Run {
   backend?: BackendName
   state: State
   label: string
+  /** Its sessions live in the bench's redis-server (started when any selected run needs it). */
+  redis: boolean
 }
 
 function run(config: ConfigName, state: State, backend?: BackendName): Run {
-  return { config, backend, state, label: backend ? `${config} (${backend})` : config }
+  return { config, backend, state, label: backend ? `${config} (${backend})` : config, redis: /redis/i.test(config) }
 }
 
 const KEYCARD: [ConfigName, State][] = [
@@ -106,6 +125,11 @@ const KEYCARD: [ConfigName, State][] = [
   ['keycard node cookieStore', 'cookie'],
   ['keycard express memoryStore', 'server'],
   ['keycard node memoryStore', 'server'],
+  // issue 8
+  ['keycard fastify cookieStore', 'cookie'],
+  ['keycard hono cookieStore', 'cookie'],
+  ['keycard koa cookieStore', 'cookie'],
+  ['keycard express redisStore', 'server'],
 ]
 
 const RUNS: Run[] = [
@@ -115,15 +139,100 @@ const RUNS: Run[] = [
   run('express + cookie-session', 'cookie'),
   run('node:http + iron-session', 'cookie'),
   run('node:http + raw aes-256-gcm', 'cookie'),
+  // issue 8
+  run('fastify (bare)', 'none'),
+  run('fastify + @fastify/secure-session', 'cookie'),
+  run('fastify + @fastify/session', 'server'),
+  run('hono (bare)', 'none'),
+  run('hono + hono-sessions', 'cookie'),
+  run('koa (bare)', 'none'),
+  run('express + express-session + connect-redis', 'server'),
   ...(['native', 'fallback'] as const).flatMap((backend) => KEYCARD.map(([config, state]) => run(config, state, backend))),
-].filter((r) => ONLY === undefined || r.label.toLowerCase().includes(ONLY))
+].filter((r) => ONLY === undefined || ONLY.some((text) => r.label.toLowerCase().includes(text)))
+
+// --- redis-server for the Redis configurations ---------------------------------------------------
+
+/** A loopback port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+/** One RESP command (inline form) to the Redis on `port`; resolves with the first reply line, or null. */
+function redisCommand(port: number, command: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    let done = false
+    const finish = (reply: string | null) => {
+      if (done) return
+      done = true
+      resolve(reply)
+      socket.destroy()
+    }
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${command}\r\n`))
+    socket.setTimeout(2_000, () => finish(null))
+    socket.once('data', (data) => finish(data.toString().split('\r\n')[0] ?? ''))
+    socket.once('error', () => finish(null))
+    socket.once('close', () => finish(null))
+  })
+}
+
+interface RedisServer {
+  url: string
+  flush(): Promise<void>
+  stop(): Promise<void>
+}
+
+async function startRedis(): Promise<RedisServer> {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'keycard-bench-redis-'))
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]
+  const child = spawn('redis-server', args, { stdio: 'ignore' })
+  let failure: Error | undefined
+  child.once('error', (err: NodeJS.ErrnoException) => {
+    failure = err.code === 'ENOENT' ? new Error('redis-server is not installed (needed by the Redis configurations)') : err
+  })
+  child.once('exit', (code, signal) => {
+    failure ??= new Error(`redis-server exited (code ${code}, signal ${signal})`)
+  })
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null && failure === undefined) {
+      const exited = once(child, 'exit')
+      child.kill('SIGTERM')
+      await exited
+    }
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const deadline = Date.now() + 10_000
+  while ((await redisCommand(port, 'PING')) !== '+PONG') {
+    if (failure !== undefined || Date.now() > deadline) {
+      await stop()
+      throw failure ?? new Error(`redis-server did not answer PING on port ${port} within 10 s`)
+    }
+    await delay(50)
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    flush: async () => {
+      const reply = await redisCommand(port, 'FLUSHALL')
+      assert.equal(reply, '+OK', `redis FLUSHALL answered ${reply}`)
+    },
+    stop,
+  }
+}
 
 // --- The server child --------------------------------------------------------------------------
 
-async function start(r: Run): Promise<{ child: ChildProcess; ready: Ready }> {
+async function start(r: Run, redis?: RedisServer): Promise<{ child: ChildProcess; ready: Ready }> {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', BENCH_KEYCARD: KEYCARD_FROM }
   if (r.backend) env.KEYCARD_BACKEND = r.backend
   else delete env.KEYCARD_BACKEND
+  if (redis) env.BENCH_REDIS_URL = redis.url
+  else delete env.BENCH_REDIS_URL
   const child = fork(SERVER, [r.config], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   try {
     const ready = await new Promise<Ready>((resolve, reject) => {
@@ -226,8 +335,12 @@ function failures(result: AutocannonResult): number {
   return result.errors + result.timeouts + result.mismatches + result.non2xx
 }
 
-async function measure(r: Run): Promise<Measured> {
-  const { child, ready } = await start(r)
+async function measure(r: Run, redis?: RedisServer): Promise<Measured> {
+  if (r.redis) {
+    assert.ok(redis, `${r.label}: no redis-server`)
+    await redis.flush()
+  }
+  const { child, ready } = await start(r, r.redis ? redis : undefined)
   try {
     if (r.backend) assert.equal(ready.backend, r.backend, `${r.label}: keycard's active backend in the server`)
     const url = `http://127.0.0.1:${ready.port}/`
@@ -283,18 +396,26 @@ function table(headers: string[], rows: string[][], rightFrom: number, rightTo =
 }
 
 async function main(): Promise<void> {
-  assert.ok(RUNS.length > 0, `--only=${ONLY} matches no configuration`)
+  assert.ok(RUNS.length > 0, `--only=${ONLY?.join(',')} matches no configuration`)
   checkKeycardFrom()
   const began = Date.now()
+  const redis = RUNS.some((r) => r.redis) ? await startRedis() : undefined
   console.log(
     `${RUNS.length} configurations, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured each` +
-      `${QUICK ? ' (--quick: smoke run, not for figures)' : ''}; keycard from ${KEYCARD_FROM}; Node ${process.version}`,
+      `${QUICK ? ' (--quick: smoke run, not for figures)' : ''}; keycard from ${KEYCARD_FROM}; Node ${process.version}` +
+      `${redis ? `; redis-server at ${redis.url}` : ''}`,
   )
   const measured: Measured[] = []
-  for (const r of RUNS) {
-    const m = await measure(r)
-    measured.push(m)
-    console.log(`  ${r.label.padEnd(40)} ${m.result.requests.mean.toFixed(0).padStart(7)} req/s  p99 ${m.result.latency.p99} ms`)
+  try {
+    for (const r of RUNS) {
+      const m = await measure(r, redis)
+      measured.push(m)
+      console.log(
+        `  ${r.label.padEnd(52)} ${m.result.requests.mean.toFixed(0).padStart(7)} req/s  p99 ${m.result.latency.p99} ms`,
+      )
+    }
+  } finally {
+    await redis?.stop()
   }
 
   console.log('\nResults (req/s: mean of the per-second samples; p99 latency in ms)')
@@ -352,6 +473,28 @@ async function main(): Promise<void> {
     ratio(`${be}: keycard node cookieStore vs raw aes-256-gcm`, k('keycard node cookieStore'), 'node:http + raw aes-256-gcm')
     ratio(`${be}: keycard express memoryStore vs bare express`, k('keycard express memoryStore'), 'express (bare)')
     ratio(`${be}: keycard node memoryStore vs bare node:http`, k('keycard node memoryStore'), 'node:http (bare)')
+    // issue 8
+    ratio(`${be}: keycard fastify cookieStore vs bare fastify`, k('keycard fastify cookieStore'), 'fastify (bare)', 0.6)
+    ratio(`${be}: keycard hono cookieStore vs bare hono`, k('keycard hono cookieStore'), 'hono (bare)', 0.6)
+    ratio(`${be}: keycard koa cookieStore vs bare koa`, k('keycard koa cookieStore'), 'koa (bare)', 0.6)
+    ratio(
+      `${be}: keycard fastify cookieStore vs @fastify/secure-session`,
+      k('keycard fastify cookieStore'),
+      'fastify + @fastify/secure-session',
+      1.6,
+    )
+    ratio(
+      `${be}: keycard express redisStore vs connect-redis`,
+      k('keycard express redisStore'),
+      'express + express-session + connect-redis',
+      1.3,
+    )
+    ratio(`${be}: keycard hono cookieStore vs hono-sessions`, k('keycard hono cookieStore'), 'hono + hono-sessions')
+    ratio(
+      `${be}: keycard fastify cookieStore vs @fastify/session`,
+      k('keycard fastify cookieStore'),
+      'fastify + @fastify/session',
+    )
   }
   if (goals.length > 0) {
     console.log('\nRatios (req/s of the first / req/s of the second; higher is better). Goals are tracked, never gating.')

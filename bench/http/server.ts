@@ -9,20 +9,40 @@
  * keycard's express adapter augments `Express.Request.session` for the whole TypeScript program,
  * so express-session and cookie-session are loaded with `require` (their type augmentations
  * would conflict with it) and every Express handler reads `req.session.views` through the same
- * `Counter` view of whatever session object the middleware installed.
+ * `Counter` view of whatever session object the middleware installed. For the same reason
+ * (keycard/fastify augments `FastifyRequest.session`), @fastify/secure-session, @fastify/session
+ * and connect-redis (its types pull in express-session's) are loaded with `require` too.
+ *
+ * Fastify, Koa and Hono serve through the same node:http server as the others: Fastify's own
+ * request handler (taken from `serverFactory`, after `app.ready()`), Koa's `app.callback()` and
+ * @hono/node-server's `getRequestListener(app.fetch)` (what its `serve()` runs).
+ *
+ * The Redis configurations use the redis-server that bench/http.ts starts (env `BENCH_REDIS_URL`):
+ * express-session with connect-redis 9 (node-redis 5 client) and keycard's `redisStore({ url })`
+ * (its own client: ioredis).
  */
 
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { isAbsolute, join } from 'node:path'
+import { getRequestListener } from '@hono/node-server'
 import express, { type Express, type Request, type Response } from 'express'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify'
+import { Hono } from 'hono'
+import { CookieStore as HonoCookieStore, type Session as HonoSession, sessionMiddleware } from 'hono-sessions'
 import { getIronSession } from 'iron-session'
+import Koa from 'koa'
 import type * as Keycard from '../../src/index'
 import type * as KeycardExpress from '../../src/sessions/adapters/express'
+import type * as KeycardFastify from '../../src/sessions/adapters/fastify'
+import type * as KeycardHono from '../../src/sessions/adapters/hono'
+import type { SessionEnv } from '../../src/sessions/adapters/hono'
+import type * as KeycardKoa from '../../src/sessions/adapters/koa'
 import type * as KeycardNode from '../../src/sessions/adapters/node'
 import type * as KeycardSessions from '../../src/sessions/index'
 import type { SessionStore } from '../../src/sessions/index'
+import type * as KeycardRedis from '../../src/sessions/stores/redis'
 
 /**
  * Where keycard is loaded from (env `BENCH_KEYCARD`, passed on by bench/http.ts): `src` (default;
@@ -35,6 +55,10 @@ const { backend } = require(join(FROM, 'index')) as typeof Keycard
 const { session: keycardExpress } = require(join(FROM, 'sessions/adapters/express')) as typeof KeycardExpress
 const { session: keycardNode } = require(join(FROM, 'sessions/adapters/node')) as typeof KeycardNode
 const { cookieStore, memoryStore } = require(join(FROM, 'sessions/index')) as typeof KeycardSessions
+const { session: keycardFastify } = require(join(FROM, 'sessions/adapters/fastify')) as typeof KeycardFastify
+const { session: keycardKoa } = require(join(FROM, 'sessions/adapters/koa')) as typeof KeycardKoa
+const { session: keycardHono } = require(join(FROM, 'sessions/adapters/hono')) as typeof KeycardHono
+const { redisStore } = require(join(FROM, 'sessions/stores/redis')) as typeof KeycardRedis
 
 /** 44 characters: over keycard's 32-byte minimum and iron-session's 32-character minimum. */
 export const SECRET = 'bench-secret-0123456789abcdefghijklmnopqrstu'
@@ -52,9 +76,38 @@ const expressSession = require('express-session') as (options: {
   secret: string
   resave: boolean
   saveUninitialized: boolean
+  store?: object
   cookie: { secure: boolean }
 }) => Middleware
 const cookieSession = require('cookie-session') as (options: { name: string; keys: string[]; secure: boolean }) => Middleware
+/** connect-redis 9: an express-session store over a connected node-redis client. */
+const { RedisStore: ConnectRedis } = require('connect-redis') as {
+  RedisStore: new (options: { client: unknown; prefix?: string }) => object
+}
+
+/** @fastify/secure-session 8.4 and @fastify/session 11.1 (with @fastify/cookie 11): typed here, see above. */
+interface FastifyCounterSession {
+  get(key: 'views'): number | undefined
+  set(key: 'views', value: number): void
+}
+const fastifySecureSession = require('@fastify/secure-session') as FastifyPluginAsync<{
+  key: Buffer
+  cookieName: string
+  cookie: { path: string; httpOnly: boolean; secure: boolean; sameSite: 'lax' }
+}>
+const fastifySession = require('@fastify/session') as FastifyPluginAsync<{
+  secret: string
+  saveUninitialized: boolean
+  cookie: { secure: boolean }
+}>
+const fastifyCookie = require('@fastify/cookie') as FastifyPluginAsync
+
+/** The Redis that bench/http.ts started for this run (Redis configurations only). */
+function redisUrl(): string {
+  const url = process.env.BENCH_REDIS_URL
+  if (!url) throw new Error('BENCH_REDIS_URL is not set: the Redis configurations are started by bench/http.ts')
+  return url
+}
 
 function text(res: ServerResponse, value: number): void {
   res.setHeader('content-type', 'text/plain; charset=utf-8')
@@ -174,6 +227,147 @@ function keycardOnNode(store: SessionStore): Handler {
   }
 }
 
+// --- Fastify 5: bare, @fastify/secure-session, @fastify/session, keycard/fastify -----------------
+
+/** A Fastify app, ready, as a request listener for our own server: its handler from `serverFactory`. */
+async function fastifyListener(setup: (app: FastifyInstance) => Promise<void>): Promise<RequestListener> {
+  let handler: RequestListener | undefined
+  const app = Fastify({
+    logger: false,
+    serverFactory: (h) => {
+      handler = h as RequestListener
+      return createServer()
+    },
+  })
+  await setup(app)
+  await app.ready()
+  if (!handler) throw new Error('fastify did not call serverFactory')
+  return handler
+}
+
+const bareFastify = () =>
+  fastifyListener(async (app) => {
+    app.get('/', async (_request, reply) => reply.type('text/plain; charset=utf-8').send(String(++hits)))
+  })
+
+/** The route for @fastify/secure-session and @fastify/session: both use get/set. */
+function fastifyCounterRoute(app: FastifyInstance): void {
+  app.get('/', async (request, reply) => {
+    const s = (request as unknown as { session: FastifyCounterSession }).session
+    const views = (s.get('views') ?? 0) + 1
+    s.set('views', views)
+    return reply.type('text/plain; charset=utf-8').send(String(views))
+  })
+}
+
+/** A fixed 32-byte key (crypto_secretbox_KEYBYTES) for @fastify/secure-session. */
+const SECURE_SESSION_KEY = Buffer.from(hkdfSync('sha256', SECRET, '', 'bench/http secure-session', 32))
+
+const fastifyWithSecureSession = () =>
+  fastifyListener(async (app) => {
+    await app.register(fastifySecureSession, {
+      key: SECURE_SESSION_KEY,
+      cookieName: 'session',
+      cookie: { path: '/', httpOnly: true, secure: false, sameSite: 'lax' },
+    })
+    fastifyCounterRoute(app)
+  })
+
+const fastifyWithSession = () =>
+  fastifyListener(async (app) => {
+    await app.register(fastifyCookie)
+    // The default store is @fastify/session's in-memory MemoryStore.
+    await app.register(fastifySession, { secret: SECRET, saveUninitialized: false, cookie: { secure: false } })
+    fastifyCounterRoute(app)
+  })
+
+const keycardOnFastify = (store: SessionStore) =>
+  fastifyListener(async (app) => {
+    await app.register(keycardFastify, keycardOptions(store))
+    app.get('/', async (request: FastifyRequest, reply) => {
+      const s = request.session as Counter
+      s.views = (s.views ?? 0) + 1
+      return reply.type('text/plain; charset=utf-8').send(String(s.views))
+    })
+  })
+
+// --- Koa 3: bare and keycard/koa ----------------------------------------------------------------
+
+function bareKoa(): RequestListener {
+  const app = new Koa()
+  app.use((ctx) => {
+    ctx.type = 'text/plain; charset=utf-8'
+    ctx.body = String(++hits)
+  })
+  return app.callback()
+}
+
+function keycardOnKoa(store: SessionStore): RequestListener {
+  const app = new Koa()
+  app.use(keycardKoa(keycardOptions(store)))
+  app.use((ctx) => {
+    const s = ctx.session as Counter
+    s.views = (s.views ?? 0) + 1
+    ctx.type = 'text/plain; charset=utf-8'
+    ctx.body = String(s.views)
+  })
+  return app.callback()
+}
+
+// --- Hono 4 on @hono/node-server: bare, hono-sessions, keycard/hono -----------------------------
+
+function bareHono(): RequestListener {
+  const app = new Hono()
+  app.get('/', (c) => c.text(String(++hits)))
+  return getRequestListener(app.fetch)
+}
+
+function honoWithHonoSessions(): RequestListener {
+  const app = new Hono<{ Variables: { session: HonoSession<Counter>; session_key_rotation: boolean } }>()
+  app.use(
+    '*',
+    sessionMiddleware({
+      store: new HonoCookieStore(),
+      encryptionKey: SECRET, // iron-webcrypto's password: at least 32 characters
+      cookieOptions: { path: '/', httpOnly: true, sameSite: 'Lax' },
+    }),
+  )
+  app.get('/', (c) => {
+    const s = c.get('session')
+    const views = (s.get('views') ?? 0) + 1
+    s.set('views', views)
+    return c.text(String(views))
+  })
+  return getRequestListener(app.fetch)
+}
+
+function keycardOnHono(store: SessionStore): RequestListener {
+  const app = new Hono<SessionEnv<Counter & Record<string, unknown>>>()
+  app.use(keycardHono<Counter & Record<string, unknown>>(keycardOptions(store)))
+  app.get('/', (c) => {
+    const s = c.get('session')
+    s.views = (s.views ?? 0) + 1
+    return c.text(String(s.views))
+  })
+  return getRequestListener(app.fetch)
+}
+
+// --- Express on Redis: express-session + connect-redis, keycard redisStore -----------------------
+
+async function expressSessionOnRedis(): Promise<Express> {
+  const { createClient } = require('redis') as {
+    createClient: (options: { url: string }) => {
+      connect(): Promise<unknown>
+      on(event: 'error', f: (err: unknown) => void): unknown
+    }
+  }
+  const client = createClient({ url: redisUrl() })
+  client.on('error', (err) => console.error('node-redis:', err))
+  await client.connect()
+  const store = new ConnectRedis({ client, prefix: 'bench:express-session:' })
+  return expressApp(expressSession({ secret: SECRET, resave: false, saveUninitialized: false, store, cookie: { secure: false } }))
+}
+
 // --- The configurations ----------------------------------------------------------------------
 
 export const CONFIGS = {
@@ -188,7 +382,20 @@ export const CONFIGS = {
   'keycard node cookieStore': () => keycardOnNode(cookieStore()),
   'keycard express memoryStore': () => expressApp(keycardExpress(keycardOptions(memoryStore()))),
   'keycard node memoryStore': () => keycardOnNode(memoryStore()),
-} satisfies Record<string, () => RequestListener | Express>
+  // issue 8: Fastify, Hono and Koa, and Redis stores
+  'fastify (bare)': () => bareFastify(),
+  'fastify + @fastify/secure-session': () => fastifyWithSecureSession(),
+  'fastify + @fastify/session': () => fastifyWithSession(),
+  'keycard fastify cookieStore': () => keycardOnFastify(cookieStore()),
+  'hono (bare)': () => bareHono(),
+  'hono + hono-sessions': () => honoWithHonoSessions(),
+  'keycard hono cookieStore': () => keycardOnHono(cookieStore()),
+  'koa (bare)': () => bareKoa(),
+  'keycard koa cookieStore': () => keycardOnKoa(cookieStore()),
+  'express + express-session + connect-redis': () => expressSessionOnRedis(),
+  'keycard express redisStore': () =>
+    expressApp(keycardExpress(keycardOptions(redisStore({ url: redisUrl(), prefix: 'bench:keycard:' })))),
+} satisfies Record<string, () => RequestListener | Express | Promise<RequestListener | Express>>
 
 export type ConfigName = keyof typeof CONFIGS
 
@@ -198,12 +405,12 @@ export interface Ready {
   backend: string
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const name = process.argv[2] as ConfigName
   const make = CONFIGS[name]
   if (!make || !process.send)
     throw new Error(`usage: fork('bench/http/server.ts', [config]); configs: ${Object.keys(CONFIGS).join(', ')}`)
-  const server: Server = createServer(make() as RequestListener)
+  const server: Server = createServer((await make()) as RequestListener)
   server.keepAliveTimeout = 60_000
   server.listen(0, '127.0.0.1', () => {
     let active = 'n/a'
@@ -221,4 +428,8 @@ function main(): void {
   process.on('SIGTERM', () => process.exit(0))
 }
 
-if (require.main === module) main()
+if (require.main === module)
+  main().catch((err) => {
+    console.error(err)
+    process.exit(1)
+  })

@@ -14,7 +14,7 @@ import { sign, unsign } from '../sign'
 import { type CookieAttributes, MAX_COOKIE_BYTES, parseCookies, serializeCookie } from './cookies'
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from './options'
 import { changesBetween, dataToFields, dataToJson, fieldsToJson } from './serialize'
-import { newMeta, type Session, type SessionData, type SessionState, sessionObject, toData } from './session'
+import { newMeta, type Session, type SessionData, type SessionState, sessionObject, stateOf, toData } from './session'
 import { decodeRecord, encodeRecord } from './stores/record'
 import type { CookieStore, ServerStore, SessionChanges, StoredSession } from './stores/types'
 
@@ -26,6 +26,8 @@ interface RequestState extends SessionState {
   refused: boolean
   /** Saved by `save()` with a new id: its cookie still has to be sent. */
   cookiePending: boolean
+  /** The manager that loaded it: a session is committed by the manager it came from. */
+  owner: object
   /** Partial stores: the data per key as loaded (null for a new session). */
   loadedFields: ReadonlyMap<string, string> | null
 }
@@ -76,7 +78,6 @@ async function storeCall<T>(call: () => T | Promise<T>, timeoutMs: number): Prom
 
 export class SessionManager<T extends SessionData = SessionData> {
   readonly options: ResolvedOptions
-  readonly #states = new WeakMap<object, RequestState>()
   readonly #purpose: string
   readonly #attributes: CookieAttributes
   /** Sealed bytes per cookie: the store's chunk size, less what this cookie name needs. */
@@ -152,10 +153,9 @@ export class SessionManager<T extends SessionData = SessionData> {
       refused: refused || (value !== undefined && data === null),
       cookiePending: false,
       loadedFields: data && stored ? (stored.fields ?? null) : null,
+      owner: this,
     }
-    const session = sessionObject<T>(state)
-    this.#states.set(session, state)
-    return session
+    return sessionObject<T>(state)
   }
 
   /**
@@ -216,8 +216,8 @@ export class SessionManager<T extends SessionData = SessionData> {
   }
 
   #stateOf(session: Session<T>): RequestState {
-    const state = this.#states.get(session)
-    if (!state) throw createError('ERR_INVALID_ARGUMENT', 'not a session loaded by this manager')
+    const state = stateOf(session) as RequestState | undefined
+    if (state?.owner !== this) throw createError('ERR_INVALID_ARGUMENT', 'not a session loaded by this manager')
     return state
   }
 

@@ -73,16 +73,9 @@ export function newMeta(now: number, ttl: number): SessionMeta {
 /** A null-prototype copy of parsed JSON's top level: no key of it can act as a prototype. */
 export function toData(parsed: unknown): SessionData | null {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null
-  const data: SessionData = Object.create(null)
-  for (const key of Object.keys(parsed)) {
-    Object.defineProperty(data, key, {
-      value: (parsed as SessionData)[key],
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    })
-  }
-  return data
+  // Assigning into a null-prototype object: with no __proto__ setter in its chain, a
+  // "__proto__" key becomes an own data property like any other.
+  return Object.assign(Object.create(null) as SessionData, parsed)
 }
 
 const API = new Set([
@@ -111,9 +104,7 @@ function dataKey(key: unknown): string {
 function apiOf(state: SessionState): SessionApi {
   const api = {
     get: (key: string) => state.data[dataKey(key)],
-    set: (key: string, value: unknown) => {
-      Object.defineProperty(state.data, dataKey(key), { value, writable: true, enumerable: true, configurable: true })
-    },
+    set: (key: string, value: unknown) => setData(state, dataKey(key), value),
     delete: (key: string) => Object.hasOwn(state.data, dataKey(key)) && delete state.data[key],
     has: (key: string) => Object.hasOwn(state.data, dataKey(key)),
     clear: () => {
@@ -170,44 +161,71 @@ function apiOf(state: SessionState): SessionApi {
   return api as unknown as SessionApi
 }
 
+/** Where a session object keeps its state (read by the manager through `stateOf`). */
+const STATE = Symbol('keycard.session.state')
+
+/** The Proxy's target: the state, and the API functions once something asks for one. */
+interface Target {
+  [STATE]: SessionState
+  api?: Record<string, unknown>
+}
+
+function setData(state: SessionState, key: string, value: unknown): void {
+  Object.defineProperty(state.data, key, { value, writable: true, enumerable: true, configurable: true })
+}
+
+/**
+ * One handler for every session (a request's session costs one small target and one Proxy).
+ * The API's functions are made on first use: most requests only touch data.
+ */
+const HANDLER: ProxyHandler<Target> = {
+  get(target, key) {
+    const state = target[STATE]
+    if (typeof key !== 'string') return key === STATE ? state : undefined
+    if (API.has(key)) {
+      if (key === 'id') return state.meta.id
+      if (key === 'isNew') return state.isNew
+      if (key === 'expiresAt') return new Date(state.meta.e)
+      if (key === 'then') return undefined
+      target.api ??= apiOf(state) as unknown as Record<string, unknown>
+      return target.api[key]
+    }
+    return state.data[key]
+  },
+  set(target, key, value) {
+    if (typeof key !== 'string' || API.has(key)) {
+      throw createError(
+        'ERR_INVALID_ARGUMENT',
+        `${String(key)} is part of the session API; use session.set(${JSON.stringify(String(key))}, value)`,
+      )
+    }
+    setData(target[STATE], key, value)
+    return true
+  },
+  deleteProperty(target, key) {
+    if (typeof key === 'string') delete target[STATE].data[key]
+    return true
+  },
+  has: (target, key) => typeof key === 'string' && (API.has(key) || Object.hasOwn(target[STATE].data, key)),
+  ownKeys: (target) => Object.keys(target[STATE].data),
+  getOwnPropertyDescriptor(target, key) {
+    const { data } = target[STATE]
+    if (typeof key !== 'string' || !Object.hasOwn(data, key)) return undefined
+    return { value: data[key], writable: true, enumerable: true, configurable: true }
+  },
+  // The session is not a class instance; reporting a null prototype keeps `in` checks honest.
+  getPrototypeOf: () => null,
+  setPrototypeOf: () => false,
+}
+
 /** The object handlers use: a Proxy whose properties are the data, except the API names. */
 export function sessionObject<T extends SessionData>(state: SessionState): Session<T> {
-  const api = apiOf(state) as unknown as Record<string, unknown>
-  const handler: ProxyHandler<SessionData> = {
-    get(_target, key) {
-      if (typeof key !== 'string') return undefined
-      if (API.has(key)) {
-        if (key === 'id') return state.meta.id
-        if (key === 'isNew') return state.isNew
-        if (key === 'expiresAt') return new Date(state.meta.e)
-        if (key === 'then') return undefined
-        return api[key]
-      }
-      return state.data[key]
-    },
-    set(_target, key, value) {
-      if (typeof key !== 'string' || API.has(key)) {
-        throw createError(
-          'ERR_INVALID_ARGUMENT',
-          `${String(key)} is part of the session API; use session.set(${JSON.stringify(String(key))}, value)`,
-        )
-      }
-      ;(api.set as (k: string, v: unknown) => void)(key, value)
-      return true
-    },
-    deleteProperty(_target, key) {
-      if (typeof key === 'string') delete state.data[key]
-      return true
-    },
-    has: (_target, key) => typeof key === 'string' && (API.has(key) || Object.hasOwn(state.data, key)),
-    ownKeys: () => Object.keys(state.data),
-    getOwnPropertyDescriptor(_target, key) {
-      if (typeof key !== 'string' || !Object.hasOwn(state.data, key)) return undefined
-      return { value: state.data[key], writable: true, enumerable: true, configurable: true }
-    },
-    // The session is not a class instance; reporting a null prototype keeps `in` checks honest.
-    getPrototypeOf: () => null,
-    setPrototypeOf: () => false,
-  }
-  return new Proxy(Object.create(null), handler) as Session<T>
+  const target: Target = { [STATE]: state }
+  return new Proxy(target, HANDLER) as unknown as Session<T>
+}
+
+/** The state behind a session object, or undefined for anything else. */
+export function stateOf(session: unknown): SessionState | undefined {
+  if (typeof session !== 'object' || session === null) return undefined
+  return (session as { [STATE]?: SessionState })[STATE]
 }
