@@ -8,13 +8,15 @@
  * reason goes to `onInvalid`. Only a failing store throws (`ERR_STORE_UNAVAILABLE`).
  */
 
-import { createError, KeycardError } from '../errors'
+import { createError, type KeycardError } from '../errors'
 import { seal, unsealOrThrow } from '../seal'
 import { sign, unsign } from '../sign'
+import { cookieCount, isSessionCookie, joinChunks, splitChunks } from './chunks'
 import { type CookieAttributes, MAX_COOKIE_BYTES, parseCookies, serializeCookie } from './cookies'
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from './options'
 import { changesBetween, dataToFields, dataToJson, fieldsToJson } from './serialize'
 import { newMeta, type Session, type SessionData, type SessionState, sessionObject, stateOf, toData } from './session'
+import { storeCall } from './store_call'
 import { decodeRecord, encodeRecord } from './stores/record'
 import type { CookieStore, ServerStore, SessionChanges, StoredSession } from './stores/types'
 
@@ -32,48 +34,13 @@ interface RequestState extends SessionState {
   loadedFields: ReadonlyMap<string, string> | null
 }
 
-const CHUNK_SUFFIX = /^\.([1-9]\d?)$/
 const ID = /^[A-Za-z0-9_-]{43}$/
-
-/** 1 + the highest chunk index among the session's cookies the request sent (0: none). */
-function cookieCount(cookies: Map<string, string>, name: string): number {
-  let count = 0
-  for (const cookie of cookies.keys()) {
-    count = Math.max(count, cookie === name ? 1 : Number(cookie.slice(name.length + 1)) + 1)
-  }
-  return count
-}
 
 /** The data as the store will hold it, and what changed since load (partial stores only). */
 interface Snapshot {
   json: string
   fields: Map<string, string> | null
   changes: SessionChanges | null
-}
-
-/**
- * A store call that fails fast: store errors, and calls still pending after `timeoutMs`, become
- * one typed error (`ERR_STORE_UNAVAILABLE`, HTTP 503) instead of a hang or a crash. A call that
- * timed out may still complete in the store; the request was not acknowledged, so nothing the
- * client was told is lost.
- */
-async function storeCall<T>(call: () => T | Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(createError('ERR_STORE_UNAVAILABLE', `session store did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    )
-    timer.unref()
-  })
-  try {
-    return await Promise.race([call(), timeout])
-  } catch (err) {
-    if (err instanceof KeycardError) throw err
-    throw createError('ERR_STORE_UNAVAILABLE', `session store failed: ${(err as Error)?.message ?? err}`, err)
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 export class SessionManager<T extends SessionData = SessionData> {
@@ -117,10 +84,7 @@ export class SessionManager<T extends SessionData = SessionData> {
   /** The session of a request, from its Cookie header(s). */
   async load(cookieHeader: string | string[] | undefined): Promise<Session<T>> {
     const name = this.options.cookie.name
-    const cookies = parseCookies(
-      cookieHeader,
-      (n) => n === name || (n.startsWith(name) && CHUNK_SUFFIX.test(n.slice(name.length))),
-    )
+    const cookies = parseCookies(cookieHeader, (n) => isSessionCookie(n, name))
     const now = Date.now()
     let stored: StoredSession | null = null
     let refused = false
@@ -223,19 +187,8 @@ export class SessionManager<T extends SessionData = SessionData> {
 
   /** The joined, unsealed cookie session, or null (reported to onInvalid). */
   #openCookie(value: string, cookies: Map<string, string>): StoredSession | null {
-    let sealed = value
-    const star = value.indexOf('*')
-    if (star > 0) {
-      const count = Number(value.slice(0, star))
-      if (!Number.isInteger(count) || count < 2 || count > 64) return this.#refuse('ERR_BAD_FORMAT')
-      const parts = [value.slice(star + 1)]
-      for (let i = 1; i < count; i++) {
-        const part = cookies.get(`${this.options.cookie.name}.${i}`)
-        if (part === undefined) return this.#refuse('ERR_BAD_FORMAT')
-        parts.push(part)
-      }
-      sealed = parts.join('')
-    }
+    const sealed = joinChunks(value, cookies, this.options.cookie.name)
+    if (sealed === null) return this.#refuse('ERR_BAD_FORMAT')
     const store = this.options.store as CookieStore
     if (sealed.length > store.maxBytes) return this.#refuse('ERR_TOO_LARGE')
 
@@ -359,15 +312,11 @@ export class SessionManager<T extends SessionData = SessionData> {
     }
     const name = this.options.cookie.name
     const maxAge = Math.floor(ttl / 1000)
-    const size = this.#chunkSize
-    const count = Math.ceil(sealed.length / size)
-    const headers: string[] = []
-    for (let i = 0; i < count; i++) {
-      const part = sealed.slice(i * size, (i + 1) * size)
-      const value = i === 0 && count > 1 ? `${count}*${part}` : part
-      headers.push(serializeCookie(i === 0 ? name : `${name}.${i}`, value, { ...this.#attributes, maxAge }))
-    }
-    return headers.concat(this.#clearCookies(count, state.cookieCount))
+    const values = splitChunks(sealed, this.#chunkSize)
+    const headers = values.map((value, i) =>
+      serializeCookie(i === 0 ? name : `${name}.${i}`, value, { ...this.#attributes, maxAge }),
+    )
+    return headers.concat(this.#clearCookies(values.length, state.cookieCount))
   }
 
   /**
