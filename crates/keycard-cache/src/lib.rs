@@ -29,18 +29,17 @@
 //! - **Named caches** live in a process-wide registry, so every thread (every napi env) that
 //!   opens a name gets the same `Arc<Cache>`.
 
-use std::cmp::Reverse;
 use std::collections::hash_map::RandomState;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Instant;
 
-use hashbrown::HashTable;
+mod store;
 
-/// End of the LRU list.
-const NIL: u32 = u32::MAX;
+use store::{entry_data, Inner};
+
 /// `test_now` value meaning "use the real clock".
 const REAL_CLOCK: u64 = u64::MAX;
 
@@ -81,70 +80,6 @@ pub enum Ttl {
     Never,
     /// This many milliseconds.
     Ms(u64),
-}
-
-struct Entry {
-    /// The key, then the value: its kind byte and payload.
-    data: Box<[u8]>,
-    key_len: u32,
-    /// Bumped whenever the slot's entry is replaced or removed, invalidating its heap items.
-    generation: u32,
-    hash: u64,
-    /// Clock ms at which the entry expires; 0 = never.
-    expires_at: u64,
-    live: bool,
-}
-
-impl Entry {
-    fn key(&self) -> &[u8] {
-        &self.data[..self.key_len as usize]
-    }
-
-    /// The kind byte, then the payload.
-    fn value(&self) -> &[u8] {
-        &self.data[self.key_len as usize..]
-    }
-
-    /// Key plus payload bytes (the kind byte is bookkeeping).
-    fn bytes(&self) -> u64 {
-        (self.data.len() - 1) as u64
-    }
-}
-
-/// The entry's place in the LRU list.
-#[derive(Clone, Copy)]
-struct Link {
-    prev: u32,
-    next: u32,
-}
-
-const UNLINKED: Link = Link { prev: NIL, next: NIL };
-
-/// Key ++ kind ++ payload, the layout of `Entry::data`.
-fn entry_data(key: &[u8], kind: u8, payload: &[u8]) -> Box<[u8]> {
-    let mut data = Vec::with_capacity(key.len() + 1 + payload.len());
-    data.extend_from_slice(key);
-    data.push(kind);
-    data.extend_from_slice(payload);
-    data.into_boxed_slice()
-}
-
-struct Inner {
-    slots: Vec<Entry>,
-    links: Vec<Link>,
-    free: Vec<u32>,
-    table: HashTable<u32>,
-    head: u32,
-    tail: u32,
-    heap: BinaryHeap<Reverse<(u64, u32, u32)>>,
-    /// Live entries that have an expiry (the heap's useful items).
-    with_ttl: usize,
-    len: u64,
-    bytes: u64,
-    hits: u64,
-    misses: u64,
-    evictions: u64,
-    expirations: u64,
 }
 
 /// A thread-safe LRU/TTL cache of byte values.
@@ -338,202 +273,6 @@ impl Cache {
             expirations: inner.expirations,
             bytes: inner.bytes,
             size: inner.len,
-        }
-    }
-}
-
-impl Inner {
-    fn new() -> Inner {
-        Inner {
-            slots: Vec::new(),
-            links: Vec::new(),
-            free: Vec::new(),
-            table: HashTable::new(),
-            head: NIL,
-            tail: NIL,
-            heap: BinaryHeap::new(),
-            with_ttl: 0,
-            len: 0,
-            bytes: 0,
-            hits: 0,
-            misses: 0,
-            evictions: 0,
-            expirations: 0,
-        }
-    }
-
-    fn clear(&mut self) {
-        self.slots.clear();
-        self.links.clear();
-        self.free.clear();
-        self.table.clear();
-        self.heap.clear();
-        self.head = NIL;
-        self.tail = NIL;
-        self.with_ttl = 0;
-        self.len = 0;
-        self.bytes = 0;
-    }
-
-    fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
-        let slots = &self.slots;
-        self.table
-            .find(hash, |&slot| slots[slot as usize].key() == key)
-            .copied()
-    }
-
-    /// Removes every entry whose expiry is `<= now`, counting each as an expiration.
-    fn purge(&mut self, now: u64) {
-        while let Some(&Reverse((at, slot, generation))) = self.heap.peek() {
-            if at > now {
-                break;
-            }
-            self.heap.pop();
-            let entry = &self.slots[slot as usize];
-            if entry.live && entry.generation == generation {
-                self.remove(slot);
-                self.expirations += 1;
-            }
-        }
-    }
-
-    /// Rebuilds the heap from live entries once stale items (from replaced or deleted entries)
-    /// outnumber live ones, so churn on long-lived keys cannot grow it without bound.
-    fn compact_heap(&mut self) {
-        if self.heap.len() <= 2 * self.with_ttl + 64 {
-            return;
-        }
-        let items: Vec<_> = (0..self.slots.len() as u32)
-            .filter(|&slot| {
-                let entry = &self.slots[slot as usize];
-                entry.live && entry.expires_at != 0
-            })
-            .map(|slot| {
-                let entry = &self.slots[slot as usize];
-                Reverse((entry.expires_at, slot, entry.generation))
-            })
-            .collect();
-        self.heap = BinaryHeap::from(items);
-    }
-
-    fn insert(&mut self, data: Box<[u8]>, key_len: u32, hash: u64, expires_at: u64) -> u32 {
-        let entry = Entry {
-            data,
-            key_len,
-            generation: 0,
-            hash,
-            expires_at,
-            live: true,
-        };
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                let old = &mut self.slots[slot as usize];
-                let generation = old.generation;
-                *old = Entry { generation, ..entry };
-                slot
-            }
-            None => {
-                self.slots.push(entry);
-                self.links.push(UNLINKED);
-                (self.slots.len() - 1) as u32
-            }
-        };
-        let slots = &self.slots;
-        self.table.insert_unique(hash, slot, |&s| slots[s as usize].hash);
-        self.bytes += self.slots[slot as usize].bytes();
-        self.len += 1;
-        self.track_expiry(slot);
-        self.push_tail(slot);
-        slot
-    }
-
-    /// Gives the entry in `slot` a new value and expiry; a value of the same length is written
-    /// over the old one (counters and session blobs often keep their size), saving an allocation.
-    fn replace(&mut self, slot: u32, kind: u8, payload: &[u8], expires_at: u64) {
-        let entry = &mut self.slots[slot as usize];
-        self.bytes -= entry.bytes();
-        if entry.expires_at != 0 {
-            self.with_ttl -= 1;
-        }
-        let key_len = entry.key_len as usize;
-        if entry.data.len() == key_len + 1 + payload.len() {
-            entry.data[key_len] = kind;
-            entry.data[key_len + 1..].copy_from_slice(payload);
-        } else {
-            entry.data = entry_data(&entry.data[..key_len], kind, payload);
-        }
-        entry.expires_at = expires_at;
-        entry.generation = entry.generation.wrapping_add(1);
-        self.bytes += entry.bytes();
-        self.track_expiry(slot);
-    }
-
-    fn track_expiry(&mut self, slot: u32) {
-        let entry = &self.slots[slot as usize];
-        if entry.expires_at != 0 {
-            self.with_ttl += 1;
-            self.heap.push(Reverse((entry.expires_at, slot, entry.generation)));
-        }
-    }
-
-    fn remove(&mut self, slot: u32) {
-        self.unlink(slot);
-        let hash = self.slots[slot as usize].hash;
-        if let Ok(found) = self.table.find_entry(hash, |&s| s == slot) {
-            found.remove();
-        }
-        let entry = &mut self.slots[slot as usize];
-        self.bytes -= entry.bytes();
-        self.len -= 1;
-        if entry.expires_at != 0 {
-            self.with_ttl -= 1;
-        }
-        entry.live = false;
-        entry.generation = entry.generation.wrapping_add(1);
-        entry.data = Box::default();
-        self.free.push(slot);
-    }
-
-    /// Evicts least recent entries while over a bound, never `keep` (the entry just set, which
-    /// fits on its own).
-    fn evict(&mut self, config: Config, keep: u32) {
-        while self.len > config.max_size as u64 || (config.max_bytes > 0 && self.bytes > config.max_bytes) {
-            let victim = self.head;
-            if victim == NIL || victim == keep {
-                break;
-            }
-            self.remove(victim);
-            self.evictions += 1;
-        }
-    }
-
-    fn unlink(&mut self, slot: u32) {
-        let Link { prev, next } = self.links[slot as usize];
-        match prev {
-            NIL => self.head = next,
-            p => self.links[p as usize].next = next,
-        }
-        match next {
-            NIL => self.tail = prev,
-            n => self.links[n as usize].prev = prev,
-        }
-        self.links[slot as usize] = UNLINKED;
-    }
-
-    fn push_tail(&mut self, slot: u32) {
-        let tail = self.tail;
-        self.links[slot as usize] = Link { prev: tail, next: NIL };
-        match tail {
-            NIL => self.head = slot,
-            t => self.links[t as usize].next = slot,
-        }
-        self.tail = slot;
-    }
-
-    fn move_to_tail(&mut self, slot: u32) {
-        if self.tail != slot {
-            self.unlink(slot);
-            self.push_tail(slot);
         }
     }
 }

@@ -1,0 +1,273 @@
+//! The structure under a cache's lock: a slab of entries, their LRU links, the hash table of slot
+//! numbers and the expiry heap (the design is explained at the top of lib.rs). Everything here
+//! runs with the lock held; `Cache` in lib.rs is the only caller.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use hashbrown::HashTable;
+
+use crate::Config;
+
+/// End of the LRU list.
+const NIL: u32 = u32::MAX;
+
+pub(crate) struct Entry {
+    /// The key, then the value: its kind byte and payload.
+    data: Box<[u8]>,
+    key_len: u32,
+    /// Bumped whenever the slot's entry is replaced or removed, invalidating its heap items.
+    generation: u32,
+    hash: u64,
+    /// Clock ms at which the entry expires; 0 = never.
+    pub(crate) expires_at: u64,
+    live: bool,
+}
+
+impl Entry {
+    fn key(&self) -> &[u8] {
+        &self.data[..self.key_len as usize]
+    }
+
+    /// The kind byte, then the payload.
+    pub(crate) fn value(&self) -> &[u8] {
+        &self.data[self.key_len as usize..]
+    }
+
+    /// Key plus payload bytes (the kind byte is bookkeeping).
+    fn bytes(&self) -> u64 {
+        (self.data.len() - 1) as u64
+    }
+}
+
+/// The entry's place in the LRU list.
+#[derive(Clone, Copy)]
+struct Link {
+    prev: u32,
+    next: u32,
+}
+
+const UNLINKED: Link = Link { prev: NIL, next: NIL };
+
+/// Key ++ kind ++ payload, the layout of `Entry::data`.
+pub(crate) fn entry_data(key: &[u8], kind: u8, payload: &[u8]) -> Box<[u8]> {
+    let mut data = Vec::with_capacity(key.len() + 1 + payload.len());
+    data.extend_from_slice(key);
+    data.push(kind);
+    data.extend_from_slice(payload);
+    data.into_boxed_slice()
+}
+
+pub(crate) struct Inner {
+    pub(crate) slots: Vec<Entry>,
+    links: Vec<Link>,
+    free: Vec<u32>,
+    table: HashTable<u32>,
+    head: u32,
+    tail: u32,
+    pub(crate) heap: BinaryHeap<Reverse<(u64, u32, u32)>>,
+    /// Live entries that have an expiry (the heap's useful items).
+    with_ttl: usize,
+    pub(crate) len: u64,
+    pub(crate) bytes: u64,
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
+    pub(crate) evictions: u64,
+    pub(crate) expirations: u64,
+}
+
+impl Inner {
+    pub(crate) fn new() -> Inner {
+        Inner {
+            slots: Vec::new(),
+            links: Vec::new(),
+            free: Vec::new(),
+            table: HashTable::new(),
+            head: NIL,
+            tail: NIL,
+            heap: BinaryHeap::new(),
+            with_ttl: 0,
+            len: 0,
+            bytes: 0,
+            hits: 0,
+            misses: 0,
+            evictions: 0,
+            expirations: 0,
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.slots.clear();
+        self.links.clear();
+        self.free.clear();
+        self.table.clear();
+        self.heap.clear();
+        self.head = NIL;
+        self.tail = NIL;
+        self.with_ttl = 0;
+        self.len = 0;
+        self.bytes = 0;
+    }
+
+    pub(crate) fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
+        let slots = &self.slots;
+        self.table
+            .find(hash, |&slot| slots[slot as usize].key() == key)
+            .copied()
+    }
+
+    /// Removes every entry whose expiry is `<= now`, counting each as an expiration.
+    pub(crate) fn purge(&mut self, now: u64) {
+        while let Some(&Reverse((at, slot, generation))) = self.heap.peek() {
+            if at > now {
+                break;
+            }
+            self.heap.pop();
+            let entry = &self.slots[slot as usize];
+            if entry.live && entry.generation == generation {
+                self.remove(slot);
+                self.expirations += 1;
+            }
+        }
+    }
+
+    /// Rebuilds the heap from live entries once stale items (from replaced or deleted entries)
+    /// outnumber live ones, so churn on long-lived keys cannot grow it without bound.
+    pub(crate) fn compact_heap(&mut self) {
+        if self.heap.len() <= 2 * self.with_ttl + 64 {
+            return;
+        }
+        let items: Vec<_> = (0..self.slots.len() as u32)
+            .filter(|&slot| {
+                let entry = &self.slots[slot as usize];
+                entry.live && entry.expires_at != 0
+            })
+            .map(|slot| {
+                let entry = &self.slots[slot as usize];
+                Reverse((entry.expires_at, slot, entry.generation))
+            })
+            .collect();
+        self.heap = BinaryHeap::from(items);
+    }
+
+    pub(crate) fn insert(&mut self, data: Box<[u8]>, key_len: u32, hash: u64, expires_at: u64) -> u32 {
+        let entry = Entry {
+            data,
+            key_len,
+            generation: 0,
+            hash,
+            expires_at,
+            live: true,
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                let old = &mut self.slots[slot as usize];
+                let generation = old.generation;
+                *old = Entry { generation, ..entry };
+                slot
+            }
+            None => {
+                self.slots.push(entry);
+                self.links.push(UNLINKED);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let slots = &self.slots;
+        self.table.insert_unique(hash, slot, |&s| slots[s as usize].hash);
+        self.bytes += self.slots[slot as usize].bytes();
+        self.len += 1;
+        self.track_expiry(slot);
+        self.push_tail(slot);
+        slot
+    }
+
+    /// Gives the entry in `slot` a new value and expiry; a value of the same length is written
+    /// over the old one (counters and session blobs often keep their size), saving an allocation.
+    pub(crate) fn replace(&mut self, slot: u32, kind: u8, payload: &[u8], expires_at: u64) {
+        let entry = &mut self.slots[slot as usize];
+        self.bytes -= entry.bytes();
+        if entry.expires_at != 0 {
+            self.with_ttl -= 1;
+        }
+        let key_len = entry.key_len as usize;
+        if entry.data.len() == key_len + 1 + payload.len() {
+            entry.data[key_len] = kind;
+            entry.data[key_len + 1..].copy_from_slice(payload);
+        } else {
+            entry.data = entry_data(&entry.data[..key_len], kind, payload);
+        }
+        entry.expires_at = expires_at;
+        entry.generation = entry.generation.wrapping_add(1);
+        self.bytes += entry.bytes();
+        self.track_expiry(slot);
+    }
+
+    fn track_expiry(&mut self, slot: u32) {
+        let entry = &self.slots[slot as usize];
+        if entry.expires_at != 0 {
+            self.with_ttl += 1;
+            self.heap.push(Reverse((entry.expires_at, slot, entry.generation)));
+        }
+    }
+
+    pub(crate) fn remove(&mut self, slot: u32) {
+        self.unlink(slot);
+        let hash = self.slots[slot as usize].hash;
+        if let Ok(found) = self.table.find_entry(hash, |&s| s == slot) {
+            found.remove();
+        }
+        let entry = &mut self.slots[slot as usize];
+        self.bytes -= entry.bytes();
+        self.len -= 1;
+        if entry.expires_at != 0 {
+            self.with_ttl -= 1;
+        }
+        entry.live = false;
+        entry.generation = entry.generation.wrapping_add(1);
+        entry.data = Box::default();
+        self.free.push(slot);
+    }
+
+    /// Evicts least recent entries while over a bound, never `keep` (the entry just set, which
+    /// fits on its own).
+    pub(crate) fn evict(&mut self, config: Config, keep: u32) {
+        while self.len > config.max_size as u64 || (config.max_bytes > 0 && self.bytes > config.max_bytes) {
+            let victim = self.head;
+            if victim == NIL || victim == keep {
+                break;
+            }
+            self.remove(victim);
+            self.evictions += 1;
+        }
+    }
+
+    fn unlink(&mut self, slot: u32) {
+        let Link { prev, next } = self.links[slot as usize];
+        match prev {
+            NIL => self.head = next,
+            p => self.links[p as usize].next = next,
+        }
+        match next {
+            NIL => self.tail = prev,
+            n => self.links[n as usize].prev = prev,
+        }
+        self.links[slot as usize] = UNLINKED;
+    }
+
+    fn push_tail(&mut self, slot: u32) {
+        let tail = self.tail;
+        self.links[slot as usize] = Link { prev: tail, next: NIL };
+        match tail {
+            NIL => self.head = slot,
+            t => self.links[t as usize].next = slot,
+        }
+        self.tail = slot;
+    }
+
+    pub(crate) fn move_to_tail(&mut self, slot: u32) {
+        if self.tail != slot {
+            self.unlink(slot);
+            self.push_tail(slot);
+        }
+    }
+}
