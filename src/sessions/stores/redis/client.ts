@@ -71,13 +71,20 @@ function ioredisCommands(client: Client, close: () => Promise<void>): RedisComma
       }
     },
     hgetall: async (key) => pairs(await call(client, 'hgetall', key)),
+    ...sharedCommands(client),
+    close,
+  }
+}
+
+/** DEL, GET and INCR, which both libraries name alike. */
+function sharedCommands(client: Client): Pick<RedisCommands, 'del' | 'get' | 'incr'> {
+  return {
     del: async (key) => void (await call(client, 'del', key)),
     get: async (key) => {
       const value = await call(client, 'get', key)
       return value === null || value === undefined ? null : text(value)
     },
     incr: async (key) => Number(await call(client, 'incr', key)),
-    close,
   }
 }
 
@@ -94,12 +101,7 @@ function nodeRedisCommands(client: Client, close: () => Promise<void>): RedisCom
       }
     },
     hgetall: async (key) => pairs(await call(client, 'hGetAll', key)),
-    del: async (key) => void (await call(client, 'del', key)),
-    get: async (key) => {
-      const value = await call(client, 'get', key)
-      return value === null || value === undefined ? null : text(value)
-    },
-    incr: async (key) => Number(await call(client, 'incr', key)),
+    ...sharedCommands(client),
     close,
   }
 }
