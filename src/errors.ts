@@ -6,7 +6,7 @@
 
 /** Codes, grouped by the family class that carries them. */
 const FAMILIES = {
-  KeyError: ['ERR_KEY_TOO_SHORT', 'ERR_NO_SECRET', 'ERR_UNKNOWN_KEY'],
+  KeyError: ['ERR_KEY_TOO_SHORT', 'ERR_KEY_WEAK', 'ERR_NO_SECRET', 'ERR_UNKNOWN_KEY'],
   FormatError: ['ERR_BAD_FORMAT', 'ERR_TOO_LARGE', 'ERR_ALG_NOT_ALLOWED', 'ERR_NOT_SERIALIZABLE'],
   VerificationError: ['ERR_BAD_SIGNATURE', 'ERR_DECRYPT'],
   ClaimError: [
