@@ -6,11 +6,14 @@
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
-import test, { type ExecutionContext } from 'ava'
+import type { ExecutionContext } from 'ava'
 import Redis from 'ioredis'
 import { t_ } from './helpers/backends'
 import { Client } from './helpers/http'
 import { freePort, redisCli, startRedis, until } from './helpers/redis'
+import { requires } from './helpers/requires'
+
+const test = requires('redis-server')
 
 const root = join(__dirname, '..')
 const example = join(root, 'examples', 'redis.mjs')

@@ -1,7 +1,9 @@
 // The README's test command (`npm test`) after ensure-built: every suite, one summary line.
 //   1. ava with KEYCARD_BACKEND=native     2. ava with KEYCARD_BACKEND=fallback
 //   3. cargo test (Rust core and vectors)  4. the install proof (packed tarballs, scripts/pack-test.mjs)
-// Prints each suite's output as it runs, then `N passed, M failed` over all of them.
+// Prints each suite's output as it runs, then `N passed, M failed` over all of them, with
+// `, K skipped` when suites were skipped for a program the machine lacks (redis-server, chromium:
+// see __test__/helpers/requires.ts), each named once with how to install it.
 // KEYCARD_SKIP_NATIVE_BUILD=1 runs only the fallback suite (for machines without Rust).
 import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
@@ -11,11 +13,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const ava = join(root, 'node_modules', 'ava', 'entrypoints', 'cli.mjs')
 const fallbackOnly = process.env.KEYCARD_SKIP_NATIVE_BUILD === '1'
 
-/** Counts from TAP (`ok`/`not ok` lines): ava --tap and scripts/pack-test.mjs. */
+/** Counts from TAP (`ok`/`not ok` lines): ava --tap and scripts/pack-test.mjs. A skip is not a pass. */
 function countTap(text) {
+  const skipped = (text.match(/^ok .*# SKIP/gm) ?? []).length
   return {
-    passed: (text.match(/^ok /gm) ?? []).length,
+    passed: (text.match(/^ok /gm) ?? []).length - skipped,
     failed: (text.match(/^not ok /gm) ?? []).length,
+    skipped,
   }
 }
 
@@ -27,7 +31,7 @@ function countCargo(text) {
     passed += Number(m[1])
     failed += Number(m[2])
   }
-  return { passed, failed }
+  return { passed, failed, skipped: 0 }
 }
 
 const suites = [
@@ -66,27 +70,34 @@ function run(suite) {
         process.stdout.write(chunk)
       })
     }
-    child.on('error', (err) => resolve({ passed: 0, failed: 1, note: err.message }))
+    child.on('error', (err) => resolve({ passed: 0, failed: 1, skipped: 0, output: err.message }))
     child.on('close', (code) => {
       const counts = suite.count(output)
       // A suite that exits non-zero without reporting a failure (a crash, a compile error) still fails.
       if (code !== 0 && counts.failed === 0) counts.failed = 1
-      if (counts.passed + counts.failed === 0) counts.failed = 1
-      resolve(counts)
+      if (counts.passed + counts.failed + counts.skipped === 0) counts.failed = 1
+      resolve({ ...counts, output })
     })
   })
 }
 
 let passed = 0
 let failed = 0
+let skipped = 0
 const lines = []
+/** What was skipped and how to install it: one line per program, from every suite. */
+const skipReasons = new Set()
 for (const suite of suites) {
   if (fallbackOnly && suite.native) continue
   const counts = await run(suite)
   passed += counts.passed
   failed += counts.failed
-  lines.push(`${suite.name}: ${counts.passed} passed, ${counts.failed} failed`)
+  skipped += counts.skipped
+  for (const m of counts.output.matchAll(/^KEYCARD-SKIP: (.*)$/gm)) skipReasons.add(m[1])
+  const skip = counts.skipped > 0 ? `, ${counts.skipped} skipped` : ''
+  lines.push(`${suite.name}: ${counts.passed} passed, ${counts.failed} failed${skip}`)
 }
 console.log(`\n${lines.join('\n')}`)
-console.log(`${passed} passed, ${failed} failed`)
+for (const reason of skipReasons) console.log(`skipped: ${reason}`)
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`)
 process.exitCode = failed === 0 ? 0 : 1
