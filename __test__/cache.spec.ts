@@ -133,6 +133,21 @@ test(t_('cache: name must be a string of 1 to 256 characters'), (t) => {
   t.is(new Cache({ maxSize: 10, name: longest }).get('k'), 'v')
 })
 
+test(t_('cache: a name with a lone surrogate is ERR_INVALID_ARGUMENT (natively it was the U+FFFD name)'), (t) => {
+  // The native registry is keyed by UTF-8, where 'n\ud800' became 'n\ufffd': one cache there,
+  // two in the fallback. Both refuse such a name now.
+  const base = uniqueName('surrogate')
+  const replacement = new Cache({ maxSize: 10, name: `${base}\ufffd` })
+  replacement.set('k', 'v')
+  for (const bad of [`${base}\ud800`, `${base}\udfff`, `\ud83d${base}`]) {
+    t.throws(() => new Cache({ maxSize: 10, name: bad }), invalid, JSON.stringify(bad))
+  }
+  // A surrogate pair is well-formed.
+  const emoji = new Cache({ maxSize: 10, name: `${base}\ud83d\udd11` })
+  t.is(emoji.get('k'), undefined)
+  t.is(new Cache({ maxSize: 10, name: `${base}\ufffd` }).get('k'), 'v')
+})
+
 test(t_('cache: keys must be strings, for every method'), async (t) => {
   const cache = new Cache({ maxSize: 10 })
   cache.set('1', 'one')
@@ -352,6 +367,33 @@ test(t_('cache: bytes come back as a fresh Buffer copy: mutating the input or th
   t.is(cache.stats().bytes, 3 + 10 + 2 + 4 + 4 + 5 + 3 + 2 + 5 + 0)
 })
 
+test(t_('cache: a detached or out-of-bounds Uint8Array is ERR_INVALID_ARGUMENT and stores nothing'), (t) => {
+  // Natively it was stored as 0 bytes (silent data loss), while the fallback threw a TypeError.
+  const cache = new Cache({ maxSize: 10 })
+  cache.set('kept', 'before')
+  const transferred = Uint8Array.of(1, 2, 3)
+  structuredClone(transferred, { transfer: [transferred.buffer] })
+  t.is(transferred.byteLength, 0)
+  const resizable = new (ArrayBuffer as new (n: number, o: object) => ArrayBuffer & { resize(n: number): void })(8, {
+    maxByteLength: 16,
+  })
+  const outOfBounds = new Uint8Array(resizable, 4, 4)
+  resizable.resize(2)
+  for (const [label, bytes] of [
+    ['transferred', transferred],
+    ['out of bounds', outOfBounds],
+  ] as const) {
+    t.throws(() => cache.set('new', bytes), invalid, label)
+    t.throws(() => cache.set('kept', bytes), invalid, label)
+  }
+  t.false(cache.has('new'))
+  t.is(cache.get('kept'), 'before')
+  t.is(cache.size, 1)
+  // Genuinely empty bytes are still a value.
+  cache.set('empty', new Uint8Array(0))
+  t.is((cache.get('empty') as Buffer).length, 0)
+})
+
 test(t_('cache: JSON values come back as fresh copies with JSON rules'), (t) => {
   const cache = new Cache({ maxSize: 100 })
   const input = { name: 'Ada', tags: ['x'], nested: { n: 1 } }
@@ -554,6 +596,26 @@ test(t_('cache: an oversized set is ERR_TOO_LARGE and changes nothing: value, TT
   t.deepEqual(held(cache, ['a', 'b', 'c', 'd']), ['a'])
   t.is(cache.getRemainingTTL('a'), 1000)
   t.deepEqual(cache.stats(), { hits: 0, misses: 0, evictions: 4, expirations: 0, bytes: 20, size: 1 })
+})
+
+test(t_('cache: over maxBytes is refused before any O(n) check: ERR_TOO_LARGE even with a lone surrogate'), (t) => {
+  // A key or string longer (in UTF-16 units) than maxBytes cannot fit, whatever it holds, so it is
+  // refused first: a huge key costs no scan. Its lone surrogate would otherwise be the answer.
+  const { cache, advance } = clocked({ maxSize: 10, maxBytes: 100 })
+  const tooLarge = { code: 'ERR_TOO_LARGE', instanceOf: FormatError }
+  const huge = `${'k'.repeat(2_000_000)}\ud800`
+  t.throws(() => cache.set(huge, 'v'), tooLarge)
+  t.throws(() => cache.set('k', `\ud800${'v'.repeat(100)}`), tooLarge)
+  t.throws(() => cache.set(`\udfff${'k'.repeat(60)}`, Buffer.alloc(40)), tooLarge)
+  // Within the bound, the surrogate is still the answer.
+  t.throws(() => cache.set('k\ud800', 'v'), invalid)
+  // The refusal still runs rule 1 first (docs/CACHE.md rule 4): the expired entry is counted
+  // before clear() drops everything without counting.
+  cache.set('short', 'v', { ttl: 10 })
+  advance(10)
+  t.throws(() => cache.set(huge, 'v'), tooLarge)
+  cache.clear()
+  t.deepEqual(cache.stats(), { hits: 0, misses: 0, evictions: 0, expirations: 1, bytes: 0, size: 0 })
 })
 
 // --- TTL -------------------------------------------------------------------------------------
@@ -775,6 +837,16 @@ test(t_('cache: getRemainingTTL is exact ms with the clock, Infinity for never, 
   t.is(cache.getRemainingTTL('forever'), 0)
   // No hits or misses were counted.
   t.like(cache.stats(), { hits: 0, misses: 0, expirations: 1 })
+})
+
+test(t_('cache: getRemainingTTL is whole ms on the real clock too (the fallback reported fractions)'), (t) => {
+  // No test clock: the fallback reads performance.now(), which is fractional; native reads whole
+  // ms. Both report whole ms, rounded up so a live entry never reads 0 ("absent").
+  const cache = new Cache({ maxSize: 10, ttl: '1h' })
+  cache.set('k', 'v')
+  const left = cache.getRemainingTTL('k')
+  t.true(Number.isInteger(left), String(left))
+  t.true(left >= 1 && left <= 3_600_000, String(left))
 })
 
 // --- getOrSet --------------------------------------------------------------------------------

@@ -68,12 +68,13 @@ test(t_('seal: JSON values round trip as fresh parsed copies'), (t) => {
   }
   // null data: unseal cannot tell it from a failure, unsealOrThrow can.
   t.is(unsealOrThrow(seal(null, SECRET), SECRET), null)
-  // Exactly JSON.stringify semantics.
+  // What JSON documents and reads back as the same data: undefined properties vanish, a Date is
+  // its toJSON string, -0 is 0, an undefined item is null (values JSON would change are refused below).
   t.deepEqual(unsealOrThrow(seal({ a: undefined, b: 1, d: new Date(0) }, SECRET), SECRET), {
     b: 1,
     d: '1970-01-01T00:00:00.000Z',
   })
-  t.deepEqual(unsealOrThrow(seal([Number.NaN, -0, () => 1], SECRET), SECRET), [null, 0, null])
+  t.deepEqual(unsealOrThrow(seal([-0, undefined], SECRET), SECRET), [0, null])
   t.deepEqual(Object.keys(unsealOrThrow<object>(seal({ z: 1, a: 2, m: 3 }, SECRET), SECRET)), ['z', 'a', 'm'])
 })
 
@@ -253,6 +254,21 @@ test(t_('seal: notBefore delays the value to the second'), (t) => {
   t.throws(() => unsealOrThrow(sealed, SECRET, { now: NOW + 3_600_000 }), { code: 'ERR_EXPIRED' })
 })
 
+test(t_('seal: notBefore rounds down to its second, so notBefore 0 unseals at once, on both backends'), (t) => {
+  // nbf = floor((now + notBefore) / 1000): the value is valid from the start of the second it
+  // names. It used to round up, so notBefore: 0 off a second boundary was not valid until the next.
+  const now = NOW + 500
+  for (const be of both) {
+    on(be, () => {
+      t.is(unsealOrThrow(seal('v', SECRET, { now, notBefore: 0 }), SECRET, { now }), 'v', be.name)
+      // now + 1000 ms = NOW + 1500 is in second NOW/1000 + 1: valid from NOW + 1000, not before.
+      const sealed = seal('v', SECRET, { now, notBefore: 1000 })
+      t.throws(() => unsealOrThrow(sealed, SECRET, { now: NOW + 999 }), { code: 'ERR_NOT_YET_VALID' }, be.name)
+      t.is(unsealOrThrow(sealed, SECRET, { now: NOW + 1000 }), 'v', be.name)
+    })
+  }
+})
+
 test(t_('seal: rotation opens old values and seals with the first key id'), (t) => {
   const old = seal({ uid: 1 }, SECRET_2)
   const ring = new Keyring([SECRET, SECRET_2])
@@ -356,6 +372,96 @@ test(t_('seal: data without a JSON form is ERR_NOT_SERIALIZABLE; a lone surrogat
       'ERR_BAD_FORMAT',
     )
   t.is(unseal(seal('\ud83d\udc4d', SECRET), SECRET), '👍')
+})
+
+test(t_('seal: values JSON would silently change are ERR_NOT_SERIALIZABLE, on both backends'), (t) => {
+  // JSON.stringify writes a Map or Set as {}, NaN and ±Infinity as null, and drops a nested
+  // function: the value would unseal as something else than was sealed. signToken's plain-object
+  // test (Object.prototype.toString) is applied at every depth, after toJSON.
+  const changed: unknown[] = [
+    new Map([['a', 1]]),
+    new Set([1]),
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    { m: new Map([['a', 1]]) },
+    { s: new Set() },
+    { n: Number.NaN },
+    [1, Number.POSITIVE_INFINITY],
+    { deep: { list: [{ ids: new Set([1, 2]) }] } },
+    { f: () => 1 },
+    [Symbol('s')],
+    { bytes: new Uint8Array(2) },
+    { re: /x/ },
+    { err: new Error('e') },
+    { boxed: new Number(1) },
+    { weak: new WeakMap() },
+    { toJSON: () => new Map() },
+    { toJSON: () => ({ n: Number.NaN }) },
+  ]
+  for (const be of both) {
+    on(be, () => {
+      for (const [i, data] of changed.entries()) {
+        t.is(
+          codeOf(() => seal(data, SECRET)),
+          'ERR_NOT_SERIALIZABLE',
+          `${be.name} changed[${i}]`,
+        )
+      }
+    })
+  }
+  // The message names the value.
+  t.throws(() => seal({ cart: new Map() }, SECRET), { code: 'ERR_NOT_SERIALIZABLE', message: /"cart" is a Map/ })
+  // Accepted: JSON's own types, objects without a prototype, class instances (their own data),
+  // and toJSON forms (a Date as its ISO string, a Buffer as { type, data }).
+  class Point {
+    constructor(
+      readonly x: number,
+      readonly y: number,
+    ) {}
+  }
+  const bare = Object.assign(Object.create(null), { a: 1 })
+  for (const be of both) {
+    on(be, () => {
+      t.deepEqual(unsealOrThrow(seal({ bare, p: new Point(1, 2) }, SECRET), SECRET), { bare: { a: 1 }, p: { x: 1, y: 2 } })
+      t.deepEqual(unsealOrThrow(seal({ at: new Date(0), b: Buffer.of(7) }, SECRET), SECRET), {
+        at: '1970-01-01T00:00:00.000Z',
+        b: { type: 'Buffer', data: [7] },
+      })
+      t.is(unsealOrThrow(seal(new Date(0), SECRET), SECRET), '1970-01-01T00:00:00.000Z')
+    })
+  }
+})
+
+test(t_('seal: a detached or out-of-bounds Uint8Array is ERR_INVALID_ARGUMENT on both backends, not empty data'), (t) => {
+  for (const be of both) {
+    on(be, () => {
+      const detached = Uint8Array.of(1, 2, 3)
+      structuredClone(detached, { transfer: [detached.buffer] })
+      t.is(detached.byteLength, 0)
+      t.throws(() => seal(detached, SECRET), { code: 'ERR_INVALID_ARGUMENT' }, be.name)
+      // A fixed-length view past the end of a shrunk resizable buffer reads as 0 bytes too.
+      const resizable = new (ArrayBuffer as new (n: number, o: object) => ArrayBuffer & { resize(n: number): void })(8, {
+        maxByteLength: 16,
+      })
+      const outOfBounds = new Uint8Array(resizable, 4, 4)
+      resizable.resize(2)
+      t.throws(() => seal(outOfBounds, SECRET), { code: 'ERR_INVALID_ARGUMENT' }, be.name)
+      // Genuinely empty bytes still seal.
+      t.is(Buffer.from(unsealOrThrow<Uint8Array>(seal(new Uint8Array(0), SECRET), SECRET)).length, 0)
+    })
+  }
+})
+
+test(t_('seal: unseal refuses an over-long value as ERR_TOO_LARGE before reading it (even with a lone surrogate)'), (t) => {
+  // The length bound comes before any O(n) work: a malformed character far inside does not matter.
+  const long = `${'a'.repeat(2_000_000)}\ud800`
+  for (const be of both) {
+    on(be, () => {
+      t.throws(() => unsealOrThrow(long, SECRET), { code: 'ERR_TOO_LARGE' }, be.name)
+      t.throws(() => unsealOrThrow('\ud800'.repeat(200), SECRET, { maxSize: 10 }), { code: 'ERR_TOO_LARGE' }, be.name)
+    })
+  }
 })
 
 test(t_('seal: short secrets and bad options are refused on seal and unseal'), (t) => {

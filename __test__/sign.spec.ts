@@ -117,6 +117,22 @@ test(t_('sign: non-string inputs, lone surrogates and oversized inputs'), (t) =>
   }
 })
 
+test(t_('sign: the length bound comes first: an over-long value with a lone surrogate is ERR_TOO_LARGE'), (t) => {
+  // unsign used to scan the whole string for lone surrogates (isWellFormed) before its O(1)
+  // length check, so a 100 MB cookie cost a full scan only to be refused. Which code comes back
+  // shows which check ran first; both formats share the path.
+  const long = `${'a'.repeat(2_000_000)}\ud800.${'A'.repeat(43)}`
+  for (const be of [native, fallback]) {
+    on(be, () => {
+      t.throws(() => unsignOrThrow(long, SECRET), { code: 'ERR_TOO_LARGE' }, be.name)
+      t.throws(() => unsignOrThrow(long, SECRET, { format: 'cookie-signature' }), { code: 'ERR_TOO_LARGE' }, be.name)
+      t.throws(() => unsignOrThrow(`\ud800.${'A'.repeat(43)}`, SECRET, { maxLength: 10 }), { code: 'ERR_TOO_LARGE' }, be.name)
+      // Within the bound, the lone surrogate is the answer.
+      t.throws(() => unsignOrThrow(`\ud800.${'A'.repeat(43)}`, SECRET), { code: 'ERR_BAD_FORMAT' }, be.name)
+    })
+  }
+})
+
 test(t_('sign: short, empty, placeholder and missing secrets are refused (SECURITY 1)'), (t) => {
   for (const secret of ['', 'secret', 'keyboard cat', 'x'.repeat(31), Buffer.alloc(31)]) {
     t.throws(() => sign('v', secret), { code: 'ERR_KEY_TOO_SHORT' })

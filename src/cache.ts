@@ -6,6 +6,7 @@
 
 import { activeBackend } from './backend'
 import { type CacheCore, type CacheStats, KIND_BYTES, KIND_JSON, KIND_TEXT } from './backend/types'
+import { refuseDetached } from './detached'
 import { type Duration, toMilliseconds } from './duration'
 import { createError } from './errors'
 
@@ -18,7 +19,10 @@ export interface CacheOptions {
   maxBytes?: number
   /** Default time to live (ms or '15m'); absent or 0: entries never expire. */
   ttl?: Duration
-  /** Opens the cache of this name: shared by every worker thread on the native backend. */
+  /**
+   * Opens the cache of this name: shared by every worker thread on the native backend. 1 to 256
+   * characters, without lone surrogates.
+   */
   name?: string
 }
 
@@ -54,11 +58,20 @@ function checkKey(key: unknown): asserts key is string {
  * key there and two here. `set` refuses them on both backends; lookups of such a key simply miss
  * (it can never have been stored), without paying for the check.
  */
-function checkStored(key: string, value: unknown): void {
+function checkStored(key: string, kind: number, payload: string | Uint8Array): void {
   if (!key.isWellFormed()) throw createError('ERR_INVALID_ARGUMENT', 'cache keys must not hold lone surrogates')
-  if (typeof value === 'string' && !value.isWellFormed()) {
+  // JSON text is always well-formed: JSON.stringify escapes lone surrogates.
+  if (kind === KIND_TEXT && !(payload as string).isWellFormed()) {
     throw createError('ERR_INVALID_ARGUMENT', 'cache strings must not hold lone surrogates')
   }
+}
+
+/**
+ * A lower bound of the entry's bytes (docs/CACHE.md, "Values"), in O(1): a UTF-16 code unit is
+ * at least one UTF-8 byte, so over `maxBytes` here means over `maxBytes` for certain.
+ */
+function leastBytes(key: string, payload: string | Uint8Array): number {
+  return key.length + (typeof payload === 'string' ? payload.length : payload.byteLength)
 }
 
 /** Reads a cache's core; for the test hook below only (set by the class's static block). */
@@ -96,6 +109,11 @@ export class Cache<V = unknown> {
     if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 256)) {
       throw createError('ERR_INVALID_ARGUMENT', 'name must be a string of 1 to 256 characters')
     }
+    // The native registry is keyed by UTF-8, where 'n\uD800' would become 'n\uFFFD' (one cache
+    // there, two in the fallback): refused on both, as cache keys are.
+    if (name !== undefined && !name.isWellFormed()) {
+      throw createError('ERR_INVALID_ARGUMENT', 'name must not hold lone surrogates')
+    }
     this.maxSize = maxSize
     this.maxBytes = maxBytes
     this.ttl = ttl === undefined ? 0 : ttlOf(ttl, 'ttl')
@@ -118,21 +136,36 @@ export class Cache<V = unknown> {
   /**
    * Stores `value` under `key` as its most recent entry, evicting the least recent ones when
    * over `maxSize` or `maxBytes`. Throws `ERR_TOO_LARGE` (storing nothing) when the entry alone
-   * exceeds `maxBytes`, and `ERR_NOT_SERIALIZABLE` for values JSON cannot hold.
+   * exceeds `maxBytes`, `ERR_NOT_SERIALIZABLE` for values JSON cannot hold, and
+   * `ERR_INVALID_ARGUMENT` for a lone surrogate in the key or a string value, or a detached
+   * Uint8Array.
    */
   set(key: string, value: V, options?: CacheSetOptions): this {
     checkKey(key)
-    checkStored(key, value)
     const ttl = options?.ttl === undefined ? -1 : ttlOf(options.ttl, 'ttl')
-    let stored: boolean
+    let kind: number
+    let payload: string | Uint8Array
     if (typeof value === 'string') {
-      stored = this.#core.set(key, KIND_TEXT, value, ttl)
+      kind = KIND_TEXT
+      payload = value
     } else if (value instanceof Uint8Array) {
-      stored = this.#core.set(key, KIND_BYTES, value, ttl)
+      // Natively a detached array would be stored as 0 bytes: silent data loss of a caller bug.
+      refuseDetached(value, 'the cache value')
+      kind = KIND_BYTES
+      payload = value
     } else {
-      stored = this.#core.set(key, KIND_JSON, toJson(value), ttl)
+      kind = KIND_JSON
+      payload = toJson(value)
     }
-    if (!stored) throw createError('ERR_TOO_LARGE', `cache entry ${JSON.stringify(key.slice(0, 64))} exceeds maxBytes`)
+    // Certainly over maxBytes: refused before any O(n) work (the well-formedness scans below, the
+    // UTF-8 copy into native memory), so a 100 MB key costs nothing. `size()` still runs rule 1's
+    // purge of expired entries, as the core's own refusal of an oversized entry does.
+    if (this.maxBytes !== undefined && leastBytes(key, payload) > this.maxBytes) {
+      this.#core.size()
+      throw tooLarge(key)
+    }
+    checkStored(key, kind, payload)
+    if (!this.#core.set(key, kind, payload, ttl)) throw tooLarge(key)
     return this
   }
 
@@ -158,7 +191,10 @@ export class Cache<V = unknown> {
     return this.#core.size()
   }
 
-  /** Ms until `key` expires: Infinity when it never does, 0 when there is no such entry. */
+  /**
+   * Whole ms until `key` expires, rounded up (so 0 only ever means "absent"): Infinity when it
+   * never does, 0 when there is no such entry.
+   */
   getRemainingTTL(key: string): number {
     checkKey(key)
     return this.#core.remainingTtl(key)
@@ -209,6 +245,10 @@ export class Cache<V = unknown> {
  */
 export function setCacheClockForTests(cache: Cache<unknown>, now: number | null): void {
   coreOf(cache).setTestNow(now)
+}
+
+function tooLarge(key: string) {
+  return createError('ERR_TOO_LARGE', `cache entry ${JSON.stringify(key.slice(0, 64))} exceeds maxBytes`)
 }
 
 function toJson(value: unknown): string {

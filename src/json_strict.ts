@@ -1,8 +1,17 @@
 /**
- * JSON.parse keeps the last of duplicate keys silently; other parsers keep the first. A token
- * with `{"alg":"none","alg":"HS256"}` would then mean different things to different verifiers,
- * so keycard refuses duplicates (RFC 7515 §5.2 allows either; rejecting is the safe choice).
+ * Strict JSON, both ways.
+ *
+ * Parsing: JSON.parse keeps the last of duplicate keys silently; other parsers keep the first. A
+ * token with `{"alg":"none","alg":"HS256"}` would then mean different things to different
+ * verifiers, so keycard refuses duplicates (RFC 7515 §5.2 allows either; rejecting is the safe
+ * choice).
+ *
+ * Writing: JSON.stringify silently turns some values into others (a Map into `{}`, NaN into
+ * `null`, a function into nothing), so what is read back is not what was written. keycard
+ * refuses them instead (`stringifyStrict`).
  */
+
+import { createError } from './errors'
 
 /**
  * True when some object in `text` repeats a key. `text` must already be valid JSON (call this
@@ -62,4 +71,70 @@ export function parseJsonObject(text: string): Record<string, unknown> | null {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
   return hasDuplicateKeys(text) ? null : (value as Record<string, unknown>)
+}
+
+/** `Object.prototype.toString`'s tag: 'Object' for plain objects (any prototype, or none), 'Map', 'Date'… */
+function tagOf(value: object): string {
+  return Object.prototype.toString.call(value).slice(8, -1)
+}
+
+/** Names the value being written, for error messages (long keys cut short). */
+function where(key: string): string {
+  return key === '' ? 'the value' : `property ${JSON.stringify(key.slice(0, 64))}`
+}
+
+/**
+ * JSON.stringify's replacer, so the check sees exactly what JSON.stringify writes, after any
+ * `toJSON`: a Date arrives as its ISO string (its own declared JSON form, which JSON documents), a
+ * Map arrives as a Map. Throws a TypeError that `stringifyStrict` turns into a KeycardError.
+ */
+function strictReplacer(key: string, value: unknown): unknown {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`${where(key)} is ${value}, which JSON would write as null`)
+      break
+    case 'function':
+    case 'symbol':
+      throw new TypeError(`${where(key)} is a ${typeof value}, which JSON would drop (or write as null)`)
+    case 'object':
+      // The test signToken applies to its payload: anything but a plain object or an array keeps
+      // its data outside its enumerable own properties (Map, Set, typed arrays, RegExp, Error…),
+      // so JSON would write `{}` or a look-alike of it.
+      if (value !== null && !Array.isArray(value)) {
+        const tag = tagOf(value)
+        if (tag !== 'Object') throw new TypeError(`${where(key)} is a ${tag}, which JSON would write as a plain object`)
+      }
+      break
+  }
+  return value
+}
+
+/**
+ * The JSON text of `value`, or `ERR_NOT_SERIALIZABLE` when JSON.stringify would throw (BigInt, a
+ * cycle, a throwing toJSON), give nothing (undefined, a function, a symbol), or silently write
+ * something else than `value`: NaN or ±Infinity (written as null), a function or a symbol inside
+ * an object or array (dropped, or null), an object that is neither a plain object nor an array
+ * (Map, Set, typed arrays… written as `{}` or their indices).
+ *
+ * What JSON documents and reads back as the same data is accepted: a value with a `toJSON` method
+ * is written as what that returns (a Date as its ISO string), a property whose value is undefined
+ * is left out, -0 is written as 0, and an undefined array item (or a hole) as null.
+ *
+ * @example
+ * stringifyStrict({ uid: 42, at: new Date(0) }, 'the data') // '{"uid":42,"at":"1970-01-01T00:00:00.000Z"}'
+ * stringifyStrict({ ids: new Set([1]) }, 'the data') // throws ERR_NOT_SERIALIZABLE
+ */
+export function stringifyStrict(value: unknown, what: string): string {
+  let json: string | undefined
+  try {
+    json = JSON.stringify(value, strictReplacer)
+  } catch (err) {
+    throw createError(
+      'ERR_NOT_SERIALIZABLE',
+      `${what} cannot be written as JSON: ${err instanceof Error ? err.message : String(err)}`,
+      err,
+    )
+  }
+  if (json === undefined) throw createError('ERR_NOT_SERIALIZABLE', `${what} has no JSON form (undefined?)`)
+  return json
 }

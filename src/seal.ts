@@ -6,6 +6,7 @@
  * The type comes back as it went in: a string is sealed as UTF-8 text and unseals as a string,
  * a Uint8Array as bytes (unsealed as a Uint8Array), and anything else as JSON (unsealed as the
  * parsed value: a fresh copy, with `__proto__` only ever an own property, never a prototype).
+ * Values JSON would silently change (a Map, NaN…) are refused: see `stringifyStrict`.
  */
 
 import { activeBackend } from './backend'
@@ -18,8 +19,10 @@ import {
   OPEN_UNKNOWN_KEY,
   OPEN_WRONG_PURPOSE,
 } from './backend/types'
+import { refuseDetached } from './detached'
 import { type Duration, toMilliseconds } from './duration'
 import { createError } from './errors'
+import { stringifyStrict } from './json_strict'
 import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
 import { limitOf, purposeOf, timeOf } from './options'
 import { BAD_FORMAT, Failure, orNull, orThrow } from './verify_result'
@@ -29,7 +32,10 @@ export interface SealOptions extends KeyOptions {
   purpose?: string
   /** Lifetime, stored encrypted inside the value (second precision). Default '14d'; 0 = no expiry. */
   ttl?: Duration
-  /** Delay before the value unseals (second precision). Default none. */
+  /**
+   * Delay before the value unseals (second precision: it unseals from the start of the second
+   * `now + notBefore` falls in, so `notBefore: 0` unseals at once). Default none.
+   */
   notBefore?: Duration
   /** Largest input in bytes (after UTF-8 or JSON encoding). Default 65536. */
   maxSize?: number
@@ -55,8 +61,13 @@ const MAX_U32 = 0xffff_ffff
 /** version, kid length, purpose hint, nonce, kind, exp, nbf, tag: bytes besides the key id and data. */
 const OVERHEAD = 1 + 1 + 2 + 12 + 1 + 4 + 4 + 16
 
-function seconds(ms: number, name: string): number {
-  const s = Math.ceil(ms / 1000)
+/**
+ * `ms` as the u32 seconds of the format, rounded by `round`: an expiry up (a value never lives
+ * shorter than its ttl), a not-before down (a value is valid from the start of the second it
+ * names, so `notBefore: 0` is valid at once, not from the next second).
+ */
+function seconds(ms: number, round: (x: number) => number, name: string): number {
+  const s = round(ms / 1000)
   if (s > MAX_U32) throw createError('ERR_INVALID_ARGUMENT', `${name} reaches past the year 2106 (format v1 limit)`)
   return s
 }
@@ -77,11 +88,13 @@ export function sealWithNonce(
   const max = limitOf(options.maxSize, DEFAULT_MAX_SIZE, 'maxSize')
   const now = timeOf(options.now)
   const ttl = toMilliseconds(options.ttl ?? DEFAULT_TTL, 'ttl')
-  const exp = ttl === 0 ? 0 : seconds(now + ttl, 'ttl')
-  const nbf = options.notBefore === undefined ? 0 : seconds(now + toMilliseconds(options.notBefore, 'notBefore'), 'notBefore')
+  const exp = ttl === 0 ? 0 : seconds(now + ttl, Math.ceil, 'ttl')
+  const nbf =
+    options.notBefore === undefined ? 0 : seconds(now + toMilliseconds(options.notBefore, 'notBefore'), Math.floor, 'notBefore')
   const keys = keyring.sealKeys(activeBackend(), purpose)
 
   if (data instanceof Uint8Array) {
+    refuseDetached(data, 'the data')
     if (data.byteLength > max) throw tooLarge(data.byteLength, max)
     return keys.sealBytes(data, exp, nbf, nonce)
   }
@@ -94,15 +107,8 @@ export function sealWithNonce(
     text = data
   } else {
     kind = KIND_JSON
-    let json: string | undefined
-    try {
-      json = JSON.stringify(data)
-    } catch (err) {
-      throw createError('ERR_NOT_SERIALIZABLE', 'the data cannot be serialised as JSON (BigInt or a cycle?)', err)
-    }
-    if (json === undefined)
-      throw createError('ERR_NOT_SERIALIZABLE', 'the data has no JSON form (a function, a symbol, undefined?)')
-    text = json
+    // Strict: what unseals must be what was sealed, so a Map or NaN is an error, not `{}` or null.
+    text = stringifyStrict(data, 'the data')
   }
   if (text.length * 3 > max) {
     const size = Buffer.byteLength(text, 'utf8')
@@ -113,7 +119,10 @@ export function sealWithNonce(
 
 /**
  * Encrypts and authenticates `data` (a string, bytes, or any JSON value) for `purpose`.
- * Cost: one AES-256-GCM pass and a 96-bit nonce from the CSPRNG.
+ * Cost: one AES-256-GCM pass and a 96-bit nonce from the CSPRNG. Throws `ERR_NOT_SERIALIZABLE`
+ * for data JSON cannot write or would silently change (BigInt, a cycle, a Map or Set, NaN,
+ * ±Infinity, a nested function), `ERR_INVALID_ARGUMENT` for a detached Uint8Array, `ERR_BAD_FORMAT`
+ * for a string with a lone surrogate and `ERR_TOO_LARGE` over `maxSize`.
  * @example
  * const cookie = seal({ uid: 42, cart: [] }, secret, { purpose: 'session', ttl: '2h' })
  */

@@ -72,8 +72,12 @@ export function sign(value: string, secret: SecretInput | undefined, options?: S
 }
 
 function unsignResult(signed: unknown, keys: MacKeys, maxLength: number): string | Failure {
-  if (typeof signed !== 'string' || !signed.isWellFormed()) return BAD_FORMAT
+  if (typeof signed !== 'string') return BAD_FORMAT
+  // The O(1) length bound first: every later check reads the whole string, and an oversized
+  // input (say 100 MB from a hostile cookie) must be refused without paying for that.
   if (signed.length > maxLength) return orTooLarge(maxLength)
+  // A lone surrogate has no UTF-8 form, so no signature can cover it.
+  if (!signed.isWellFormed()) return BAD_FORMAT
   const dot = signed.lastIndexOf('.')
   if (dot < 0) return BAD_FORMAT
   const outcome = keys.verifySigned(signed)

@@ -207,7 +207,9 @@ class FallbackCache implements CacheCore {
     const slot = this.#slots.get(key)
     if (slot === undefined) return 0
     const at = this.#expiries[slot]!
-    return at === 0 ? Number.POSITIVE_INFINITY : at - now
+    // Whole ms, as natively (its clock reads whole ms): performance.now() is fractional. Rounded
+    // up, so a live entry (at > now after the purge) never reports 0, which means "absent".
+    return at === 0 ? Number.POSITIVE_INFINITY : Math.ceil(at - now)
   }
 
   stats(): CacheStats {
