@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import test from 'ava'
-import { Keyring, sign, signToken, unseal, unsign, verifyCsrfToken, verifyToken } from '../src/index'
+import { Keyring, sign, signToken, tokenKey, unseal, unsign, verifyCsrfToken, verifyToken } from '../src/index'
 import { sealWithNonce } from '../src/seal'
 import { both, on, t_ } from './helpers/backends'
 
@@ -23,6 +23,9 @@ test(t_('formats: key id, signed values, cookie-signature, token and CSRF match 
         t.is(unsign(s.expected, secret, options), s.value)
       }
       t.is(sign(v.cookieSignature.value, secret, { format: 'cookie-signature' }), v.cookieSignature.expected)
+      // Tokens are keyed by HKDF(secret, "keycard/v1/token"), not by the secret as given.
+      t.is(Buffer.from(new Keyring(secret).tokenKey()).toString('hex'), v.token.keyHex, `${be.name} token key`)
+      t.is(Buffer.from(tokenKey(secret)).toString('hex'), v.token.keyHex)
       t.is(signToken(v.token.payload, secret, v.token.options), v.token.expected, `${be.name} token`)
       const claims = verifyToken(v.token.expected, secret, { audience: 'api', purpose: 'access', now: v.token.options.now })
       t.deepEqual(claims, { uid: 42, iat: 1700000000, exp: 1700000900, aud: 'api', pur: 'access' })

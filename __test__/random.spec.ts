@@ -1,6 +1,6 @@
 import test from 'ava'
 import { randomId, timingSafeEqual } from '../src/index'
-import { both, t_ } from './helpers/backends'
+import { both, on, t_ } from './helpers/backends'
 
 test(t_('random: randomId is 256-bit base64url by default, distinct every call'), (t) => {
   const ids = new Set(Array.from({ length: 1000 }, () => randomId()))
@@ -45,5 +45,20 @@ test(t_('random: timingSafeEqual compares strings and bytes, false on length mis
     t.true(be.timingSafeEqual(Buffer.from('secret-a'), Buffer.from('secret-a')))
     t.false(be.timingSafeEqual(Buffer.from('secret-a'), Buffer.from('secret-b')))
     t.false(be.timingSafeEqual(Buffer.from('secret-a'), Buffer.from('secret')))
+  }
+})
+
+test(t_('random: timingSafeEqual refuses detached byte arrays (they read as empty, so two would compare equal)'), (t) => {
+  const detached = () => {
+    const bytes = new Uint8Array([1, 2, 3])
+    structuredClone(bytes, { transfer: [bytes.buffer] })
+    return bytes
+  }
+  for (const be of both) {
+    on(be, () => {
+      t.throws(() => timingSafeEqual(detached(), detached()), { code: 'ERR_INVALID_ARGUMENT' }, be.name)
+      t.throws(() => timingSafeEqual(detached(), new Uint8Array(0)), { code: 'ERR_INVALID_ARGUMENT' }, be.name)
+      t.true(timingSafeEqual(new Uint8Array(0), new Uint8Array(0)), be.name) // truly empty is fine
+    })
   }
 })

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import test from 'ava'
@@ -11,11 +12,12 @@ import {
   type SecretInput,
   signToken,
   type TokenPayload,
+  tokenKey,
   VerificationError,
   verifyToken,
   verifyTokenOrThrow,
 } from '../src/index'
-import { SECRET, SECRET_2, SECRET_BYTES, t_ } from './helpers/backends'
+import { both, on, SECRET, SECRET_2, SECRET_BYTES, t_ } from './helpers/backends'
 
 import {
   accepted,
@@ -29,21 +31,23 @@ import {
   NOW_S,
   refused,
   segments,
+  tokenKeyOf,
   unb64u,
   utf8,
 } from './helpers/jws'
 
 // --- 1. Round trip, claims, payload -----------------------------------------------------------------
 
-test(t_('token: round trip with the documented header, the raw secret as HS256 key and a 1h default expiry'), (t) => {
+test(t_('token: round trip with the documented header, the derived token key as HS256 key and a 1h default expiry'), (t) => {
   const token = signToken({ uid: 42, roles: ['a', 'b'] }, SECRET, { now: NOW })
   const [h, p, s] = segments(token) as [string, string, string]
   t.is(segments(token).length, 3)
   t.is(unb64u(h), `{"alg":"HS256","typ":"JWT","kid":"${kidOf(SECRET)}"}`)
   t.is(unb64u(p), `{"uid":42,"roles":["a","b"],"iat":${NOW_S},"exp":${NOW_S + 3600}}`)
-  t.is(s, mac(`${h}.${p}`, SECRET)) // keyed by the secret exactly as given
+  t.is(s, mac(`${h}.${p}`, SECRET)) // keyed by HKDF(secret, "keycard/v1/token")
+  t.not(s, createHmac('sha256', SECRET).update(`${h}.${p}`).digest('base64url')) // never by the raw secret
   t.deepEqual(accepted(t, token), { uid: 42, roles: ['a', 'b'], iat: NOW_S, exp: NOW_S + 3600 })
-  // Bytes secrets key the HMAC as given too.
+  // Bytes secrets are derived from the same way.
   const bytesToken = signToken({ uid: 1 }, SECRET_BYTES, { now: NOW })
   const [bh, bp, bs] = segments(bytesToken) as [string, string, string]
   t.is(bs, mac(`${bh}.${bp}`, SECRET_BYTES))
@@ -209,7 +213,7 @@ test(t_('token: jose verifies what keycard signs, with our claims and kid'), asy
     subject: 'user-42',
     purpose: 'api',
   })
-  const { payload, protectedHeader } = await jwtVerify(token, utf8(SECRET), {
+  const { payload, protectedHeader } = await jwtVerify(token, tokenKey(SECRET), {
     currentDate: new Date(NOW),
     algorithms: ['HS256'],
     audience: 'api',
@@ -228,22 +232,51 @@ test(t_('token: jose verifies what keycard signs, with our claims and kid'), asy
     sub: 'user-42',
     pur: 'api',
   })
-  // Bytes secrets and rotated keys too (jose only needs the raw secret).
+  // Bytes secrets and rotated keys too: jose needs the exported token key, one per kid.
   const fromBytes = signToken({ b: true }, SECRET_BYTES, { now: NOW })
-  t.is((await jwtVerify(fromBytes, SECRET_BYTES, { currentDate: new Date(NOW) })).payload.b, true)
-  const fromRing = signToken({ r: 1 }, new Keyring([SECRET_2, SECRET]), { now: NOW })
-  t.is((await jwtVerify(fromRing, utf8(SECRET_2), { currentDate: new Date(NOW) })).protectedHeader.kid, kidOf(SECRET_2))
+  t.is((await jwtVerify(fromBytes, tokenKey(SECRET_BYTES), { currentDate: new Date(NOW) })).payload.b, true)
+  const ring = new Keyring([SECRET_2, SECRET])
+  const fromRing = signToken({ r: 1 }, ring, { now: NOW })
+  t.is((await jwtVerify(fromRing, ring.tokenKey(), { currentDate: new Date(NOW) })).protectedHeader.kid, kidOf(SECRET_2))
+  t.is((await jwtVerify(fromRing, ring.tokenKey(kidOf(SECRET_2)), { currentDate: new Date(NOW) })).payload.r, 1)
+  t.is((await jwtVerify(token, ring.tokenKey(kidOf(SECRET)), { currentDate: new Date(NOW) })).payload.uid, 42)
   // jose enforces our exp as well.
-  await t.throwsAsync(jwtVerify(token, utf8(SECRET), { currentDate: new Date(NOW + 900_000) }), {
+  await t.throwsAsync(jwtVerify(token, tokenKey(SECRET), { currentDate: new Date(NOW + 900_000) }), {
     code: 'ERR_JWT_EXPIRED',
   } as never)
-  await t.throwsAsync(jwtVerify(token, utf8(SECRET_2), { currentDate: new Date(NOW) }), {
+  await t.throwsAsync(jwtVerify(token, tokenKey(SECRET_2), { currentDate: new Date(NOW) }), {
+    code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  } as never)
+  // The raw secret is not the token key: jose refuses keycard tokens with it.
+  await t.throwsAsync(jwtVerify(token, utf8(SECRET), { currentDate: new Date(NOW) }), {
     code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
   } as never)
 })
 
+test(t_('token: tokenKey is HKDF(secret, "keycard/v1/token") on both backends, per kid, and a fresh copy'), (t) => {
+  for (const be of both) {
+    on(be, () => {
+      const ring = new Keyring([SECRET, SECRET_2])
+      t.deepEqual(Buffer.from(ring.tokenKey()), tokenKeyOf(SECRET), be.name)
+      t.deepEqual(Buffer.from(ring.tokenKey(ring.ids[0])), tokenKeyOf(SECRET), be.name)
+      t.deepEqual(Buffer.from(ring.tokenKey(ring.ids[1])), tokenKeyOf(SECRET_2), be.name)
+      t.deepEqual(Buffer.from(tokenKey(SECRET_BYTES)), tokenKeyOf(SECRET_BYTES), be.name)
+      t.deepEqual(Buffer.from(tokenKey([SECRET_2, SECRET])), tokenKeyOf(SECRET_2), be.name)
+      t.is(ring.tokenKey().length, 32)
+      t.throws(() => ring.tokenKey('nope'), { code: 'ERR_UNKNOWN_KEY', instanceOf: KeyError })
+      t.throws(() => ring.tokenKey(7 as unknown as string), { code: 'ERR_INVALID_ARGUMENT' })
+      t.throws(() => tokenKey('short'), { code: 'ERR_KEY_TOO_SHORT' })
+      // A copy: scribbling on it changes neither later keys nor signing.
+      const key = ring.tokenKey()
+      key.fill(0)
+      t.deepEqual(Buffer.from(ring.tokenKey()), tokenKeyOf(SECRET))
+      t.is(accepted(t, signToken({ k: 1 }, ring, { now: NOW }), {}, ring).k, 1)
+    })
+  }
+})
+
 test(t_('token: keycard verifies what jose signs, with and without kid'), async (t) => {
-  const joseToken = (header: { alg: string; kid?: string; typ?: string }, key: string = SECRET) =>
+  const joseToken = (header: { alg: string; kid?: string; typ?: string }, key: Uint8Array = tokenKey(SECRET)) =>
     new SignJWT({ uid: 7, role: 'admin' })
       .setProtectedHeader(header)
       .setIssuedAt(NOW_S)
@@ -251,7 +284,7 @@ test(t_('token: keycard verifies what jose signs, with and without kid'), async 
       .setAudience(['api', 'web'])
       .setIssuer('jose-issuer')
       .setSubject('user-7')
-      .sign(utf8(key))
+      .sign(key)
   const expected = { uid: 7, role: 'admin', iat: NOW_S, exp: NOW_S + 600, aud: ['api', 'web'], iss: 'jose-issuer', sub: 'user-7' }
   const opts = { audience: 'web', issuer: 'jose-issuer' }
 
@@ -264,8 +297,13 @@ test(t_('token: keycard verifies what jose signs, with and without kid'), async 
   refused(t, noKid, 'ERR_BAD_SIGNATURE', opts, SECRET_2)
   refused(t, noKid, 'ERR_EXPIRED', { ...opts, now: NOW + 600_000 })
 
+  // A token signed with the raw secret (the pre-1.x key) is refused: only the token key verifies.
+  const rawKeyed = await joseToken({ alg: 'HS256' }, utf8(SECRET))
+  refused(t, rawKeyed, 'ERR_BAD_SIGNATURE', opts)
+  refused(t, await joseToken({ alg: 'HS256', kid: kidOf(SECRET) }, utf8(SECRET)), 'ERR_BAD_SIGNATURE', opts)
+
   const ring = new Keyring([SECRET_2, SECRET])
-  const withKid = await joseToken({ alg: 'HS256', typ: 'JWT', kid: ring.ids[1] as string })
+  const withKid = await joseToken({ alg: 'HS256', typ: 'JWT', kid: ring.ids[1] as string }, ring.tokenKey(ring.ids[1]))
   t.deepEqual(accepted(t, withKid, opts, ring), expected)
   refused(t, await joseToken({ alg: 'HS256', kid: 'unknown-kid' }), 'ERR_UNKNOWN_KEY', opts, ring)
   // jose's kid names key 0 but the token is signed by key 1: the kid is authoritative.
@@ -275,18 +313,18 @@ test(t_('token: keycard verifies what jose signs, with and without kid'), async 
   const withPur = await new SignJWT({ pur: 'reset' })
     .setProtectedHeader({ alg: 'HS256' })
     .setExpirationTime(NOW_S + 60)
-    .sign(utf8(SECRET))
+    .sign(tokenKey(SECRET))
   t.deepEqual(accepted(t, withPur, { purpose: 'reset' }), { pur: 'reset', exp: NOW_S + 60 })
   refused(t, withPur, 'ERR_WRONG_PURPOSE')
 
   // jose tokens without exp need requireExpiry: false.
-  const noExp = await new SignJWT({ a: 1 }).setProtectedHeader({ alg: 'HS256' }).sign(utf8(SECRET))
+  const noExp = await new SignJWT({ a: 1 }).setProtectedHeader({ alg: 'HS256' }).sign(tokenKey(SECRET))
   refused(t, noExp, 'ERR_BAD_FORMAT')
   t.deepEqual(accepted(t, noExp, { requireExpiry: false }), { a: 1 })
 })
 
 test(t_('token: jose tokens with HS384, HS512 and a key long enough for them are ERR_ALG_NOT_ALLOWED'), async (t) => {
-  const longKey = utf8(`${SECRET}${SECRET}`) // 78 bytes, valid for HS512
+  const longKey = utf8(`${SECRET}${SECRET_2}`) // 80 bytes, valid for HS512
   for (const alg of ['HS384', 'HS512']) {
     for (const kid of [undefined, kidOf(new Keyring([longKey]))]) {
       const token = await new SignJWT({ uid: 1 })
@@ -309,24 +347,34 @@ interface Rfc7515 {
 }
 const A1 = JSON.parse(readFileSync(join(__dirname, 'vectors', 'rfc7515-hs256.json'), 'utf8')) as Rfc7515
 
-test(t_('token: RFC 7515 A.1 verifies with a clock before its exp and is expired with the real clock'), (t) => {
-  const key = Buffer.from(A1.keyHex, 'hex')
-  t.is(key.length, 64)
-  t.deepEqual(key, Buffer.from(A1.jwk.k, 'base64url'))
-  const before = Date.UTC(2011, 2, 22, 18, 42, 59) // one second before exp 1300819380
-  t.deepEqual(accepted(t, A1.token, { now: before }, key), {
-    iss: 'joe',
-    exp: 1300819380,
-    'http://example.com/is_root': true,
-  })
-  t.deepEqual(accepted(t, A1.token, { now: new Date(before), issuer: 'joe' }, key), A1.expectedClaims)
-  refused(t, A1.token, 'ERR_EXPIRED', { now: Date.UTC(2011, 2, 22, 18, 43, 0) }, key) // exp is exclusive
-  // The real clock (no `now`).
-  t.is(verifyToken(A1.token, key), null)
-  t.throws(() => verifyTokenOrThrow(A1.token, key), { code: 'ERR_EXPIRED', instanceOf: ClaimError })
-  refused(t, A1.token, 'ERR_BAD_SIGNATURE', { now: before }, Buffer.from(key.toString('hex').replace(/^03/, '04'), 'hex'))
-  refused(t, A1.token, 'ERR_WRONG_ISSUER', { now: before, issuer: 'jane' }, key)
-})
+test(
+  t_('token: RFC 7515 A.1 is refused under its raw key; re-keyed it verifies before its exp and is expired with the real clock'),
+  (t) => {
+    const key = Buffer.from(A1.keyHex, 'hex')
+    t.is(key.length, 64)
+    t.deepEqual(key, Buffer.from(A1.jwk.k, 'base64url'))
+    const before = Date.UTC(2011, 2, 22, 18, 42, 59) // one second before exp 1300819380
+    // The RFC signs with the JWK key as is; keycard keys tokens by HKDF(secret, "keycard/v1/token"),
+    // so with that key as the secret the RFC's own signature is refused...
+    const [h, p, sig] = segments(A1.token) as [string, string, string]
+    t.is(createHmac('sha256', key).update(`${h}.${p}`).digest('base64url'), sig) // (the RFC's HMAC, checked here)
+    refused(t, A1.token, 'ERR_BAD_SIGNATURE', { now: before }, key)
+    // ...and the same header and payload bytes signed with its token key go through the whole check.
+    const token = `${h}.${p}.${mac(`${h}.${p}`, key)}`
+    t.deepEqual(accepted(t, token, { now: before }, key), {
+      iss: 'joe',
+      exp: 1300819380,
+      'http://example.com/is_root': true,
+    })
+    t.deepEqual(accepted(t, token, { now: new Date(before), issuer: 'joe' }, key), A1.expectedClaims)
+    refused(t, token, 'ERR_EXPIRED', { now: Date.UTC(2011, 2, 22, 18, 43, 0) }, key) // exp is exclusive
+    // The real clock (no `now`).
+    t.is(verifyToken(token, key), null)
+    t.throws(() => verifyTokenOrThrow(token, key), { code: 'ERR_EXPIRED', instanceOf: ClaimError })
+    refused(t, token, 'ERR_BAD_SIGNATURE', { now: before }, Buffer.from(key.toString('hex').replace(/^03/, '04'), 'hex'))
+    refused(t, token, 'ERR_WRONG_ISSUER', { now: before, issuer: 'jane' }, key)
+  },
+)
 
 // --- 7. Time claims (item 7) ------------------------------------------------------------------------------
 
@@ -504,8 +552,15 @@ test(t_('token: short, placeholder and missing secrets are refused'), (t) => {
     t.throws(() => verifyToken(good, secret), { code: 'ERR_KEY_TOO_SHORT' })
     t.throws(() => verifyTokenOrThrow(good, secret), { code: 'ERR_KEY_TOO_SHORT' })
   }
-  t.is(accepted(t, signToken({ n: 32 }, 'a'.repeat(32), { now: NOW }), {}, 'a'.repeat(32)).n, 32)
-  t.is(accepted(t, signToken({ n: 32 }, 'é'.repeat(16), { now: NOW }), {}, 'é'.repeat(16)).n, 32) // bytes, not characters
+  // Exactly 32 bytes is enough; repetitive secrets need the opt-out (this test is about length).
+  const weak = { allowWeakKey: true }
+  t.is(accepted(t, signToken({ n: 32 }, 'a'.repeat(32), { now: NOW, ...weak }), weak, 'a'.repeat(32)).n, 32)
+  t.is(accepted(t, signToken({ n: 32 }, 'é'.repeat(16), { now: NOW, ...weak }), weak, 'é'.repeat(16)).n, 32) // bytes, not characters
+  t.is(accepted(t, signToken({ n: 32 }, 'éàüöçñøåßæœêîôûë', { now: NOW }), {}, 'éàüöçñøåßæœêîôûë').n, 32)
+  for (const secret of ['a'.repeat(32), 'é'.repeat(16), 'keyboard cat '.repeat(3), Buffer.alloc(32)]) {
+    t.throws(() => signToken({}, secret), { code: 'ERR_KEY_WEAK', instanceOf: KeyError })
+    t.throws(() => verifyToken(good, secret), { code: 'ERR_KEY_WEAK' })
+  }
   t.throws(() => signToken({}, 42 as unknown as string), { code: 'ERR_INVALID_ARGUMENT' })
   t.throws(() => signToken({}, []), { code: 'ERR_NO_SECRET' })
 

@@ -32,7 +32,8 @@ const fallback = loadBackend('fallback')
 const binding = require('../native.cjs') as NativeBinding
 const keyring = new Keyring(SECRET)
 const keygrip = new Keygrip([SECRET], 'sha256')
-const joseKey = new TextEncoder().encode(SECRET)
+/** keycard tokens are keyed by HKDF(secret, "keycard/v1/token"); jose gets that key, not the secret. */
+const joseKey = keyring.tokenKey()
 
 /** Raw node:crypto: the floor any pure-JS HMAC cookie signer pays. */
 function rawSign(value: string): string {

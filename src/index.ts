@@ -37,6 +37,7 @@ export {
   type SignTokenOptions,
   signToken,
   type TokenPayload,
+  tokenKey,
   type VerifyTokenOptions,
   verifyToken,
   verifyTokenOrThrow,

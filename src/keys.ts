@@ -4,11 +4,14 @@
  * secret can be rotated in without invalidating what the previous one signed.
  *
  * Per-purpose keys are derived by the backend with HKDF-SHA256 and cached on the keyring, so a
- * request pays for derivation once per process, not once per call.
+ * request pays for derivation once per process, not once per call. The cache is an LRU bounded
+ * per kind and backend: an app that derives for unbounded purposes (say, one per user) re-derives
+ * instead of growing without end.
  */
 
 import { activeBackend } from './backend'
 import type { Backend, MacKeys, SealKeys } from './backend/types'
+import { refuseDetached } from './detached'
 import { encodeBase64Url } from './encoding'
 import { createError } from './errors'
 
@@ -25,32 +28,83 @@ export type SecretInput = Secret | Keyring | ReadonlyArray<Secret | KeyringEntry
 export interface KeyOptions {
   /**
    * With no secret configured, use a random per-process key instead of throwing `ERR_NO_SECRET`.
-   * Development only: refused when `NODE_ENV=production`, and warns loudly. Same as
-   * `KEYCARD_ALLOW_INSECURE_KEY=1`. Default false.
+   * Development only: refused when `NODE_ENV` is `production` (in any case, surrounding spaces
+   * ignored), and warns loudly. Same as `KEYCARD_ALLOW_INSECURE_KEY=1`. Default false.
    */
   allowInsecureKey?: boolean
+  /**
+   * Accept a secret that repeats a short pattern (`'x'.repeat(32)`, a phrase repeated to reach 32
+   * bytes), which is otherwise refused with `ERR_KEY_WEAK`. For tests that are about something
+   * else (lengths, encodings); never for a real secret. There is deliberately no environment
+   * variable for it: a weak production secret should not be one setting away. Default false.
+   * @example
+   * sign('v', 'x'.repeat(32), { allowWeakKey: true }) // a test about lengths, not secrets
+   */
+  allowWeakKey?: boolean
 }
 
 export const MIN_SECRET_BYTES = 32
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/
+/**
+ * HKDF info of the token key (docs/FORMATS.md, "Token"). Internal.
+ * @example
+ * keyring.macKeys(activeBackend(), TOKEN_INFO).tag(`${header}.${claims}`)
+ */
+export const TOKEN_INFO = 'keycard/v1/token'
+const TOKEN_INFO_BYTES = Buffer.from(TOKEN_INFO, 'utf8')
+const NO_SALT = new Uint8Array(0)
+/**
+ * Most derived key sets a keyring keeps, per kind (MAC, seal) and per backend. Internal.
+ * @example
+ * for (let i = 0; i <= MAX_DERIVED_KEY_SETS; i++) sign('v', keyring, { purpose: `p${i}` }) // 'p0' is forgotten
+ */
+export const MAX_DERIVED_KEY_SETS = 2048
+const HOW_TO_GENERATE = `generate one with: node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`
 
-function secretBytes(secret: unknown): Uint8Array {
+/**
+ * Whether the secret repeats with a period p <= length/2, i.e. bytes[i] === bytes[i - p] for every
+ * i >= p: one byte repeated ('x'.repeat(32)), or a short phrase repeated to reach 32 bytes. Its
+ * entropy is at most that of its first p bytes, far less than its length promises. The smallest
+ * period is length - (longest proper border), the border from the KMP failure function: O(n).
+ * Runs once per keyring, not per request, so its data-dependent timing exposes nothing repeatable.
+ */
+function isRepetitive(bytes: Uint8Array): boolean {
+  const n = bytes.length
+  // border[i]: length of the longest proper prefix of bytes[0..i] that is also its suffix.
+  const border = new Uint32Array(n)
+  for (let i = 1, k = 0; i < n; i++) {
+    while (k > 0 && bytes[i] !== bytes[k]) k = border[k - 1] as number
+    if (bytes[i] === bytes[k]) k++
+    border[i] = k
+  }
+  return 2 * (n - (border[n - 1] as number)) <= n
+}
+
+function secretBytes(secret: unknown, allowWeakKey: boolean): Uint8Array {
   let bytes: Uint8Array
   if (typeof secret === 'string') bytes = Buffer.from(secret, 'utf8')
-  else if (secret instanceof Uint8Array)
+  else if (secret instanceof Uint8Array) {
+    refuseDetached(secret, 'a secret') // else the copy below throws a raw TypeError
     bytes = Uint8Array.from(secret) // a copy: later mutation must not change the key
-  else throw createError('ERR_INVALID_ARGUMENT', 'a secret must be a string or a Uint8Array')
+  } else throw createError('ERR_INVALID_ARGUMENT', 'a secret must be a string or a Uint8Array')
   if (bytes.byteLength < MIN_SECRET_BYTES) {
     throw createError(
       'ERR_KEY_TOO_SHORT',
-      `secrets must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.byteLength}); generate one with: node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`,
+      `secrets must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.byteLength}); ${HOW_TO_GENERATE}`,
+    )
+  }
+  if (!allowWeakKey && isRepetitive(bytes)) {
+    throw createError(
+      'ERR_KEY_WEAK',
+      `a secret is one short pattern repeated (like 'x'.repeat(32)), so it is far weaker than its length; ${HOW_TO_GENERATE}`,
     )
   }
   return bytes
 }
 
 /**
- * Several secrets with key ids; the first is current.
+ * Several secrets with key ids; the first is current. Secrets that repeat a short pattern are
+ * `ERR_KEY_WEAK` unless `{ allowWeakKey: true }` (tests only).
  * @example
  * const keys = new Keyring([process.env.NEW_SECRET, process.env.OLD_SECRET])
  * sign('value', keys) // signed with NEW_SECRET; values signed with OLD_SECRET still verify
@@ -61,18 +115,19 @@ export class Keyring {
   readonly #secrets: readonly Uint8Array[]
   readonly #indexById: Map<string, number>
   /** Derived key sets, per backend then per (info, alphabet). */
-  readonly #macKeys = new Map<Backend, Map<string, MacKeys>>()
+  readonly #macKeys = new Map<Backend, Lru<MacKeys>>()
   /** Seal keys, per backend then per purpose. */
-  readonly #sealKeys = new Map<Backend, Map<string, SealKeys>>()
+  readonly #sealKeys = new Map<Backend, Lru<SealKeys>>()
   #headers: readonly string[] | undefined
 
-  constructor(secrets: Secret | ReadonlyArray<Secret | KeyringEntry>) {
+  constructor(secrets: Secret | ReadonlyArray<Secret | KeyringEntry>, options?: Pick<KeyOptions, 'allowWeakKey'>) {
     const list: ReadonlyArray<Secret | KeyringEntry> =
       typeof secrets === 'string' || secrets instanceof Uint8Array ? [secrets] : secrets
     if (!Array.isArray(list)) throw createError('ERR_INVALID_ARGUMENT', 'a keyring takes a secret or an array of secrets')
     if (list.length === 0) throw createError('ERR_NO_SECRET', 'a keyring needs at least one secret')
     const backend = activeBackend()
-    this.#secrets = list.map((entry) => secretBytes(isEntry(entry) ? entry.secret : entry))
+    const allowWeakKey = options?.allowWeakKey === true
+    this.#secrets = list.map((entry) => secretBytes(isEntry(entry) ? entry.secret : entry, allowWeakKey))
     this.ids = list.map((entry, i) => {
       const id = isEntry(entry) && entry.id !== undefined ? entry.id : backend.keyId(this.#secrets[i] as Uint8Array)
       if (typeof id !== 'string' || !KEY_ID.test(id))
@@ -91,8 +146,31 @@ export class Keyring {
   }
 
   /**
+   * The key tokens are signed and verified with: HKDF-SHA256(secret, "keycard/v1/token"), 32
+   * bytes, for the current key or the one with id `kid`. Hand it to another JWT library (jose's
+   * `jwtVerify(token, key)`, `new SignJWT(…).sign(key)`) to verify or sign tokens keycard
+   * accepts. Tokens are not keyed by the raw secret, so that no other keycard output (a
+   * cookie-signature tag is HMAC-SHA256 under the raw secret) is ever a valid token signature.
+   * The key is as sensitive as the secret for tokens: keep it server-side. A fresh copy.
+   * @example
+   * const { payload } = await jwtVerify(token, keyring.tokenKey()) // jose
+   * const jwt = await new SignJWT({ uid: 7 }).setProtectedHeader({ alg: 'HS256', kid: keyring.ids[0] })
+   *   .setExpirationTime('1h').sign(keyring.tokenKey())
+   */
+  tokenKey(kid?: string): Uint8Array {
+    let index = 0
+    if (kid !== undefined) {
+      if (typeof kid !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'kid must be a string')
+      index = this.indexOf(kid)
+      if (index < 0) throw createError('ERR_UNKNOWN_KEY', 'no key with this id in the keyring')
+    }
+    const secret = this.#secrets[index] as Uint8Array
+    return Uint8Array.from(activeBackend().hkdfSha256(secret, NO_SALT, TOKEN_INFO_BYTES, 32))
+  }
+
+  /**
    * The backend key set for one use. `info` names format version and purpose (HKDF), or is null
-   * for the raw secret (HS256 tokens, cookie-signature). Internal.
+   * for the raw secret (cookie-signature only). Internal.
    */
   macKeys(backend: Backend, info: string | null, base64Std = false): MacKeys {
     const name = info === null ? (base64Std ? '\0raw-std' : '\0raw') : info
@@ -111,19 +189,41 @@ export class Keyring {
   }
 }
 
-/** Get-or-create in a per-backend, per-name cache: key derivation runs once per keyring and use. */
-function derived<T>(cache: Map<Backend, Map<string, T>>, backend: Backend, name: string, create: () => T): T {
+/**
+ * Derived key sets by name, at most MAX_DERIVED_KEY_SETS, forgetting the least recently used:
+ * derivation runs once per keyring and use while the uses are few, and memory stays bounded when
+ * they are not (each set holds native or KeyObject keys; 100,000 purposes grew RSS by hundreds
+ * of MB). A Map iterates in insertion order, so deleting and re-setting an entry makes it the
+ * most recent and the first key is the least recent.
+ */
+class Lru<T> {
+  readonly #map = new Map<string, T>()
+  /** The most recent name: using it again needs no reordering (measured ~130 ns of a ~700 ns unsign). */
+  #newest: string | undefined
+
+  get(name: string, create: () => T): T {
+    let value = this.#map.get(name)
+    if (value !== undefined) {
+      if (name === this.#newest) return value
+      this.#map.delete(name)
+    } else {
+      value = create()
+      if (this.#map.size >= MAX_DERIVED_KEY_SETS) this.#map.delete(this.#map.keys().next().value as string)
+    }
+    this.#map.set(name, value)
+    this.#newest = name
+    return value
+  }
+}
+
+/** Get-or-create in the per-backend LRU of one kind of key set. */
+function derived<T>(cache: Map<Backend, Lru<T>>, backend: Backend, name: string, create: () => T): T {
   let byName = cache.get(backend)
   if (!byName) {
-    byName = new Map()
+    byName = new Lru()
     cache.set(backend, byName)
   }
-  let value = byName.get(name)
-  if (value === undefined) {
-    value = create()
-    byName.set(name, value)
-  }
-  return value
+  return byName.get(name, create)
 }
 
 function isEntry(value: unknown): value is KeyringEntry {
@@ -132,11 +232,15 @@ function isEntry(value: unknown): value is KeyringEntry {
 
 // --- Resolving what callers pass ---------------------------------------------------------------
 
-/** String secrets are cached by value: the common `sign(v, process.env.SECRET)` stays cheap. */
-const byString = new Map<string, Keyring>()
+/**
+ * String secrets are cached by value: the common `sign(v, process.env.SECRET)` stays cheap. Two
+ * caches, strict and `allowWeakKey`, so a weak secret accepted once by opt-in is not then
+ * accepted by a call without it.
+ */
+const byString = [new Map<string, Keyring>(), new Map<string, Keyring>()] as const
 const MAX_CACHED_STRINGS = 64
 /** Byte and array secrets are cached by identity, with a snapshot to notice in-place mutation. */
-const byObject = new WeakMap<object, { snapshot: readonly unknown[]; keyring: Keyring }>()
+const byObject = new WeakMap<object, { snapshot: readonly unknown[]; allowWeakKey: boolean; keyring: Keyring }>()
 
 function sameSecret(a: unknown, b: unknown): boolean {
   if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(a, b) === 0
@@ -161,21 +265,23 @@ function stillSame(snapshot: readonly unknown[], input: Uint8Array | ReadonlyArr
 /** The Keyring for any accepted secret input. `undefined` means "the configured default". */
 export function resolveKeyring(input: SecretInput | undefined | null, options?: KeyOptions): Keyring {
   if (input instanceof Keyring) return input
+  const allowWeakKey = options?.allowWeakKey === true
   if (typeof input === 'string') {
-    let keyring = byString.get(input)
+    const cache = byString[allowWeakKey ? 1 : 0]
+    let keyring = cache.get(input)
     if (!keyring) {
-      keyring = new Keyring(input)
-      if (byString.size >= MAX_CACHED_STRINGS) byString.clear()
-      byString.set(input, keyring)
+      keyring = new Keyring(input, { allowWeakKey })
+      if (cache.size >= MAX_CACHED_STRINGS) cache.clear()
+      cache.set(input, keyring)
     }
     return keyring
   }
   if (input instanceof Uint8Array || Array.isArray(input)) {
     const list = input as Uint8Array | ReadonlyArray<Secret | KeyringEntry>
     const hit = byObject.get(list)
-    if (hit && stillSame(hit.snapshot, list)) return hit.keyring
-    const keyring = new Keyring(list)
-    byObject.set(list, { snapshot: snapshotOf(list), keyring })
+    if (hit && hit.allowWeakKey === allowWeakKey && stillSame(hit.snapshot, list)) return hit.keyring
+    const keyring = new Keyring(list, { allowWeakKey })
+    byObject.set(list, { snapshot: snapshotOf(list), allowWeakKey, keyring })
     return keyring
   }
   if (input === undefined || input === null) return defaultKeyring(options)
@@ -184,7 +290,7 @@ export function resolveKeyring(input: SecretInput | undefined | null, options?: 
 
 // --- The default key: KEYCARD_SECRET, or an insecure development key by opt-in ------------------
 
-let envKeyring: { value: string; keyring: Keyring } | undefined
+let envKeyring: { value: string; allowWeakKey: boolean; keyring: Keyring } | undefined
 let insecureKeyring: Keyring | undefined
 
 /**
@@ -194,9 +300,10 @@ let insecureKeyring: Keyring | undefined
 export function defaultKeyring(options?: KeyOptions): Keyring {
   const env = process.env.KEYCARD_SECRET
   if (env !== undefined && env !== '') {
-    if (envKeyring?.value !== env) {
+    const allowWeakKey = options?.allowWeakKey === true
+    if (envKeyring?.value !== env || envKeyring.allowWeakKey !== allowWeakKey) {
       const secrets = env.split(',').map((s) => s.trim())
-      envKeyring = { value: env, keyring: new Keyring(secrets) }
+      envKeyring = { value: env, allowWeakKey, keyring: new Keyring(secrets, { allowWeakKey }) }
     }
     return envKeyring.keyring
   }
@@ -207,7 +314,9 @@ export function defaultKeyring(options?: KeyOptions): Keyring {
       'no secret configured: pass one, or set KEYCARD_SECRET (for development only: allowInsecureKey or KEYCARD_ALLOW_INSECURE_KEY=1)',
     )
   }
-  if (process.env.NODE_ENV === 'production') {
+  // Compared as deployments write it: 'Production', 'PRODUCTION' and 'production ' (a stray
+  // space from a .env file or a YAML value) all mean production.
+  if (process.env.NODE_ENV?.trim().toLowerCase() === 'production') {
     throw createError('ERR_NO_SECRET', 'an insecure random key is refused when NODE_ENV=production: set KEYCARD_SECRET')
   }
   if (!insecureKeyring) {

@@ -3,12 +3,35 @@
  * `ERR_INVALID_ARGUMENT`, never a silent default.
  */
 
+import { refuseDetached } from './detached'
 import { createError } from './errors'
 
-/** The `purpose` option: a string, '' when absent. */
+/**
+ * Longest purpose, in UTF-8 bytes. A purpose becomes part of an HKDF `info` string, and Node's
+ * hkdfSync refuses an info over 1024 bytes with a raw RangeError while the Rust core has no such
+ * limit: a fixed cap well below it gives both backends the same answer for every purpose.
+ * Purposes are names (a cookie name, 'password-reset'), so 512 bytes is generous.
+ * @example
+ * purposeOf('p'.repeat(MAX_PURPOSE_BYTES)) // fine; one byte more is ERR_INVALID_ARGUMENT
+ */
+export const MAX_PURPOSE_BYTES = 512
+
+/**
+ * The `purpose` option: a string, '' when absent. Refused (`ERR_INVALID_ARGUMENT`): a non-string,
+ * a purpose over MAX_PURPOSE_BYTES, and a lone UTF-16 surrogate, which has no UTF-8 form (Node
+ * writes U+FFFD for it, so '\uD800', '\uDBFF' and '\uFFFD' would all derive the same keys).
+ */
 export function purposeOf(value: unknown): string {
   if (value === undefined) return ''
   if (typeof value !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'purpose must be a string')
+  // Length before any O(n) scan. Every UTF-16 code unit is at least one UTF-8 byte (a pair is
+  // four), so more units than the cap is over it; at most 3 bytes per unit, so short strings need
+  // no count (the usual case).
+  const tooLong =
+    value.length > MAX_PURPOSE_BYTES ||
+    (value.length * 3 > MAX_PURPOSE_BYTES && Buffer.byteLength(value, 'utf8') > MAX_PURPOSE_BYTES)
+  if (tooLong) throw createError('ERR_INVALID_ARGUMENT', `purpose is longer than ${MAX_PURPOSE_BYTES} UTF-8 bytes`)
+  if (!value.isWellFormed()) throw createError('ERR_INVALID_ARGUMENT', 'purpose contains a lone surrogate')
   return value
 }
 
@@ -34,6 +57,10 @@ export function limitOf(value: unknown, fallback: number, name: string, min = 0)
 /** A string (as its UTF-8 bytes) or bytes as given; anything else is ERR_INVALID_ARGUMENT. */
 export function bytesOf(value: unknown, name: string): Uint8Array {
   if (typeof value === 'string') return Buffer.from(value, 'utf8')
-  if (value instanceof Uint8Array) return value
+  if (value instanceof Uint8Array) {
+    // A detached array reads as empty: timingSafeEqual of two of them would say "equal".
+    refuseDetached(value, name)
+    return value
+  }
   throw createError('ERR_INVALID_ARGUMENT', `${name} must be a string or a Uint8Array`)
 }

@@ -1,7 +1,11 @@
 /**
  * Tokens: compact JWS with HS256 (a JWT). The header is `{"alg":"HS256","typ":"JWT","kid":…}`;
- * the key is the secret exactly as given (not derived), so jose and every other JWT library
- * verify keycard tokens with the same secret. The purpose travels as the `pur` claim.
+ * the key is derived, HKDF-SHA256(secret, "keycard/v1/token"), never the secret as given: the
+ * cookie-signature format tags with HMAC-SHA256 under the raw secret, and about one such tag in
+ * four is also valid base64url, so a raw-keyed token would let an app that cookie-signs an
+ * attacker's `header.claims` string hand out tokens with any claims (and a real token would pass
+ * as a cookie-signature value). jose and other JWT libraries use `tokenKey(secret)` or
+ * `keyring.tokenKey()`. The purpose travels as the `pur` claim.
  */
 
 import { activeBackend } from './backend'
@@ -9,8 +13,8 @@ import { type Duration, toMilliseconds } from './duration'
 import { decodeBase64Url, decodeUtf8, encodeBase64Url } from './encoding'
 import { createError } from './errors'
 import { parseJsonObject } from './json_strict'
-import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
-import { limitOf, timeOf } from './options'
+import { type KeyOptions, resolveKeyring, type SecretInput, TOKEN_INFO } from './keys'
+import { limitOf, purposeOf, timeOf } from './options'
 import { checkClaims, MAX_NUMERIC_DATE } from './token_claims'
 import { keyIndexForHeader } from './token_header'
 import { encodeClaims } from './token_payload'
@@ -99,15 +103,17 @@ export function signToken(payload: TokenPayload, secret: SecretInput | undefined
   if ((issuer !== undefined && typeof issuer !== 'string') || (subject !== undefined && typeof subject !== 'string')) {
     throw createError('ERR_INVALID_ARGUMENT', 'issuer and subject must be strings')
   }
-  if (purpose !== undefined && typeof purpose !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'purpose must be a string')
+  // '' and absent differ for tokens (a `pur` of '' is written), so only check a given purpose.
+  if (purpose !== undefined) purposeOf(purpose)
   const json = encodeClaims(payload, { iat, exp, nbf, aud: audience, iss: issuer, sub: subject, pur: purpose })
   const input = `${keyring.tokenHeaders()[0]}.${encodeBase64Url(json)}`
-  return `${input}.${keyring.macKeys(activeBackend(), null).tag(input)}`
+  return `${input}.${keyring.macKeys(activeBackend(), TOKEN_INFO).tag(input)}`
 }
 
 function verify(token: unknown, secret: SecretInput | undefined, options: VerifyTokenOptions): TokenPayload | Failure {
   const keyring = resolveKeyring(secret, options)
-  const keys = keyring.macKeys(activeBackend(), null)
+  const keys = keyring.macKeys(activeBackend(), TOKEN_INFO)
+  if (options.purpose !== undefined) purposeOf(options.purpose)
   const policy = {
     now: timeOf(options.now),
     toleranceSeconds: options.clockTolerance === undefined ? 0 : toMilliseconds(options.clockTolerance, 'clockTolerance') / 1000,
@@ -161,4 +167,19 @@ export function verifyTokenOrThrow(
   options: VerifyTokenOptions = {},
 ): TokenPayload {
   return orThrow(verify(token, secret, options))
+}
+
+/**
+ * The HS256 key of keycard tokens for this secret (its current key): HKDF-SHA256(secret,
+ * "keycard/v1/token"), 32 bytes, a fresh copy. Give it to another JWT library to verify keycard
+ * tokens or to sign tokens keycard verifies. A token signed with the raw secret is refused: see
+ * `Keyring.tokenKey` for why, and for the key of a given `kid`. Keep it as secret as the secret.
+ * @example
+ * import { jwtVerify, SignJWT } from 'jose'
+ * const { payload } = await jwtVerify(signToken({ uid: 7 }, secret), tokenKey(secret))
+ * const jwt = await new SignJWT({ uid: 7 }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(tokenKey(secret))
+ * verifyToken(jwt, secret) // { uid: 7, exp: … }
+ */
+export function tokenKey(secret: SecretInput | undefined, options?: KeyOptions): Uint8Array {
+  return resolveKeyring(secret, options).tokenKey()
 }

@@ -29,4 +29,4 @@ export const on = withBackend
 /** A 32-byte (and longer) secret, as a string and as bytes. */
 export const SECRET = 'test-secret-0123456789abcdef-0123456789'
 export const SECRET_2 = 'second-secret-0123456789abcdef-0123456789'
-export const SECRET_BYTES = Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex')
+export const SECRET_BYTES = Buffer.from('3e46fdb0235c0c4906dfaa163c54775bb48efb53ec2f8018784cc93874b9c8f5', 'hex')

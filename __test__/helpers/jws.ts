@@ -1,5 +1,5 @@
 /** Shared by the token suites: a fixed clock, hand-forged JWS with valid HMACs, verdict helpers. */
-import { createHmac } from 'node:crypto'
+import { createHmac, hkdfSync } from 'node:crypto'
 import type { ExecutionContext } from 'ava'
 import {
   KeycardError,
@@ -22,11 +22,14 @@ export const b64u = (data: string | Uint8Array) =>
 export const unb64u = (segment: string) => Buffer.from(segment, 'base64url').toString('utf8')
 export const segments = (token: string) => token.split('.')
 
-/** HS256 over `input` with `key`, computed here with node:crypto (independent of keycard). */
-export const mac = (input: string, key: string | Uint8Array = SECRET) =>
-  createHmac('sha256', key).update(input).digest('base64url')
+/** The HS256 key keycard signs tokens with: HKDF-SHA256(secret, no salt, "keycard/v1/token"), 32 bytes. */
+export const tokenKeyOf = (secret: string | Uint8Array) => Buffer.from(hkdfSync('sha256', secret, '', 'keycard/v1/token', 32))
 
-/** A compact JWS whose header and payload are exactly these texts (or bytes), with a VALID HMAC. */
+/** HS256 over `input` with the token key of `secret`, computed here with node:crypto (independent of keycard). */
+export const mac = (input: string, secret: string | Uint8Array = SECRET) =>
+  createHmac('sha256', tokenKeyOf(secret)).update(input).digest('base64url')
+
+/** A compact JWS whose header and payload are exactly these texts (or bytes), with a VALID HMAC (token key of `key`). */
 export function forge(header: string | Uint8Array, payload: string | Uint8Array, key: string | Uint8Array = SECRET): string {
   return resign(b64u(header), b64u(payload), key)
 }

@@ -20,7 +20,10 @@ pub const MIN_SECRET_LEN: usize = 32;
 /// HKDF-SHA256 can produce at most 255 blocks of 32 bytes (RFC 5869 §2.3).
 pub const HKDF_MAX_LEN: usize = 255 * 32;
 
-/// Domain separation for key ids, so a key id never equals any tag keycard writes.
+/// The message whose HMAC names a secret. Key ids are public (in every token header and sealed
+/// value) and 48 bits long, while every tag keycard verifies is 256 bits: a key id verifies as
+/// nothing. It equals the first 48 bits of the cookie-signature tag of this very string, which
+/// is harmless for the same reason (and the cookie-signature key is used for nothing else).
 const KEY_ID_INFO: &[u8] = b"keycard/v1/kid";
 
 pub fn check_secret(secret: &[u8]) -> Result<()> {

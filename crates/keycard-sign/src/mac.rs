@@ -28,7 +28,8 @@ pub struct MacKeys {
 
 impl MacKeys {
     /// `info: Some(..)` derives each key with HKDF for that purpose; `None` uses the secrets as
-    /// given (HS256 tokens and cookie-signature interop need the raw secret).
+    /// given, which only cookie-signature interop needs (tokens have a derived key of their own,
+    /// so a cookie-signature tag is never a valid token signature).
     pub fn new(secrets: &[&[u8]], info: Option<&[u8]>, alphabet: Alphabet) -> Result<Self> {
         if secrets.is_empty() {
             return Err(Error::UnknownKey);
