@@ -8,18 +8,15 @@
  * registered claim itself (options win, so it must be replaced in place) or a `toJSON` method.
  */
 
-import { createError } from './errors'
+import { stringifyStrict } from './json_strict'
 
 /** Registered claims keycard writes, in the order it writes them. */
 export const REGISTERED = ['iat', 'exp', 'nbf', 'aud', 'iss', 'sub', 'pur'] as const
 export type Registered = Partial<Record<(typeof REGISTERED)[number], unknown>>
 
+/** Strict JSON, as `seal` writes it: a Map, NaN… anywhere in the payload is ERR_NOT_SERIALIZABLE. */
 function stringify(value: unknown): string {
-  try {
-    return JSON.stringify(value)
-  } catch (err) {
-    throw createError('ERR_NOT_SERIALIZABLE', 'the token payload cannot be serialised as JSON', err)
-  }
+  return stringifyStrict(value, 'the token payload')
 }
 
 function needsReferencePath(payload: object): boolean {
