@@ -7,10 +7,12 @@ import { getEventListeners } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import test from 'ava'
-import type { Argon2Job } from '../src/backend/types'
+import bcrypt from 'bcryptjs'
+import { activeBackend } from '../src/backend'
+import type { Argon2Job, Backend } from '../src/backend/types'
 import { AbortError, hashPassword, KeycardError, needsRehash, PRESETS, verifyAndRehash, verifyPassword } from '../src/index'
 import { hashPasswordWithSalt } from '../src/password'
-import { fallback, native, t_ } from './helpers/backends'
+import { fallback, native, on, t_ } from './helpers/backends'
 
 interface RawVector {
   mKiB: number
@@ -303,6 +305,95 @@ test(t_('password: verifyAndRehash keeps the pepper for the new hash'), async (t
   t.false(await verifyPassword(rehashed ?? '', 'right'))
 })
 
+// --- unknown users -------------------------------------------------------------------------------
+
+/** The backend under test, with the argon2id jobs and comparisons of password calls recorded. */
+function recording(): { backend: Backend; jobs: Argon2Job[]; compared: number[] } {
+  const base = activeBackend()
+  const jobs: Argon2Job[] = []
+  const compared: number[] = []
+  const backend: Backend = {
+    ...base,
+    argon2id(job, signal) {
+      jobs.push(job)
+      return base.argon2id(job, signal)
+    },
+    timingSafeEqual(a, b) {
+      compared.push(a.length)
+      return base.timingSafeEqual(a, b)
+    },
+  }
+  return { backend, jobs, compared }
+}
+
+test(t_('password: an unknown user (null or undefined stored hash) is false on both backends'), async (t) => {
+  for (const backend of [native, fallback]) {
+    for (const stored of [null, undefined]) {
+      t.false(await on(backend, () => verifyPassword(stored, 'correct horse battery staple')), `${backend.name}: ${stored}`)
+      t.deepEqual(await on(backend, () => verifyAndRehash(stored, 'pw')), { valid: false, rehashed: null })
+    }
+  }
+})
+
+// No timing threshold: the proof is that the same argon2id job reaches the backend as for a real
+// user at the default cost (the password, a 16-byte salt, owasp parameters, the pepper), and that
+// its tag is compared like a real one. Answering false early would record nothing.
+test(t_('password: an unknown user costs a real argon2id at the parameters hashes are made with'), async (t) => {
+  const real = recording()
+  const stored = await hashPassword('the password')
+  t.true(await on(real.backend, () => verifyPassword(stored, 'the password')))
+  const unknown = recording()
+  t.false(await on(unknown.backend, () => verifyPassword(null, 'the password')))
+  t.false(await on(unknown.backend, () => verifyPassword(undefined, 'the password')))
+  const shape = (job: Argon2Job) => ({
+    m: job.m,
+    t: job.t,
+    p: job.p,
+    tagLength: job.tagLength,
+    saltLength: job.salt.length,
+    password: Buffer.from(job.password).toString(),
+    pepper: job.pepper,
+  })
+  t.is(real.jobs.length, 1)
+  t.is(unknown.jobs.length, 2)
+  const [first, second] = unknown.jobs as [Argon2Job, Argon2Job]
+  t.deepEqual(shape(first), shape(real.jobs[0] as Argon2Job))
+  t.deepEqual(shape(second), shape(real.jobs[0] as Argon2Job))
+  t.deepEqual(unknown.compared, [32, 32])
+  // One dummy per process: the same salt each time (a fresh random one would cost nothing, but
+  // the dummy is meant to be a fixed stored hash).
+  t.deepEqual(Buffer.from(first.salt), Buffer.from(second.salt))
+  // The caller's options decide the cost, as they do for new hashes; the pepper is used too.
+  const moderate = recording()
+  t.false(await on(moderate.backend, () => verifyPassword(null, 'pw', { preset: 'moderate', pepper: 'pepper' })))
+  const job = moderate.jobs[0] as Argon2Job
+  t.deepEqual([job.m, job.t, job.p], [65_536, 3, 4])
+  t.deepEqual(Buffer.from(job.pepper ?? []).toString(), 'pepper')
+  // verifyAndRehash does the same work, and returns nothing to store.
+  const rehash = recording()
+  t.deepEqual(await on(rehash.backend, () => verifyAndRehash(null, 'the password')), { valid: false, rehashed: null })
+  t.deepEqual(rehash.jobs.map(shape), real.jobs.map(shape))
+})
+
+test(t_('password: an unknown user gets the errors a known one would'), async (t) => {
+  const stored = await hashPassword('pw', CHEAP)
+  const cases: [string, string | Uint8Array, object | undefined, string][] = [
+    ['a 1 MB password', 'x'.repeat(1 << 20), undefined, 'ERR_PARAMS_OUT_OF_RANGE'],
+    ['a lone surrogate', '\uD800', undefined, 'ERR_INVALID_ARGUMENT'],
+    ['a password that is not a string', 42 as unknown as string, undefined, 'ERR_INVALID_ARGUMENT'],
+    ['an unknown preset', 'pw', { preset: 'fast' }, 'ERR_INVALID_ARGUMENT'],
+    ['a bad limit', 'pw', { limits: { maxMemoryKiB: -1 } }, 'ERR_INVALID_ARGUMENT'],
+    ['a fake signal', 'pw', { signal: {} }, 'ERR_INVALID_ARGUMENT'],
+  ]
+  for (const [label, password, options, code] of cases) {
+    await t.throwsAsync(verifyPassword(stored, password, options as never), { code: code as never }, `known: ${label}`)
+    await t.throwsAsync(verifyPassword(null, password, options as never), { code: code as never }, `unknown: ${label}`)
+  }
+  // An empty password is false for both, without hashing for either.
+  t.false(await verifyPassword(stored, ''))
+  t.false(await verifyPassword(null, ''))
+})
+
 // --- AbortSignal ---------------------------------------------------------------------------------
 
 test(t_('password: an already-aborted signal rejects with ERR_ABORTED'), async (t) => {
@@ -355,6 +446,20 @@ test(t_('password: finished operations leave no abort listeners on a long-lived 
   const after5 = await run(5)
   const after25 = await run(20)
   t.is(after25, after5, `${after5} listeners after 10 operations, ${after25} after 50`)
+})
+
+// napi-rs assigns `onabort` on the signal a task is given: the caller's own handler was replaced.
+test(t_("password: a caller's onabort handler on its signal is left in place"), async (t) => {
+  const controller = new AbortController()
+  let fired = 0
+  const handler = () => fired++
+  controller.signal.onabort = handler
+  const stored = await hashPassword('pw', { ...CHEAP, signal: controller.signal })
+  t.true(await verifyPassword(stored, 'pw', { signal: controller.signal }))
+  t.true(await verifyPassword(bcrypt.hashSync('pw', 4), 'pw', { signal: controller.signal }))
+  t.is(controller.signal.onabort, handler)
+  controller.abort()
+  t.is(fired, 1)
 })
 
 // --- the event loop ------------------------------------------------------------------------------

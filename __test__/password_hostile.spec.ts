@@ -1,5 +1,5 @@
 /**
- * Hostile stored hashes, passwords and options (SECURITY.md item 17), on the backend under test.
+ * Hostile stored hashes, passwords and options, on the backend under test.
  *
  * "Before any work" is checked with a spy: the public calls run their synchronous part (parsing,
  * limits, and the call into the backend) under `on(spy, ...)`, so a backend call made for a refused
@@ -20,7 +20,7 @@ import {
   verifyAndRehash,
   verifyPassword,
 } from '../src/index'
-import { native, on, t_ } from './helpers/backends'
+import { both, native, on, t_ } from './helpers/backends'
 
 const BAD: ErrorCode = 'ERR_BAD_FORMAT'
 const OUT: ErrorCode = 'ERR_PARAMS_OUT_OF_RANGE'
@@ -275,10 +275,9 @@ test(t_('password hostile: trailing or leading garbage and over-long strings are
   for (const [label, stored] of cases) await refused(t, label, stored, BAD)
 })
 
+// null and undefined are an unknown user (password.spec.ts): verified against a dummy, false.
 test(t_('password hostile: stored values that are not strings are ERR_BAD_FORMAT'), async (t) => {
   const cases: [string, unknown][] = [
-    ['undefined', undefined],
-    ['null', null],
     ['a number', 42],
     ['an object', {}],
     ['a Buffer holding a valid string', Buffer.from(phc())],
@@ -510,6 +509,153 @@ test(t_('password hostile: limits.maxBcryptCost raised to 15 lets a cost-15 hash
   t.false(await verifyPassword(relabelled, 'password', { limits: { maxBcryptCost: 15 } }))
 })
 
+// A limit merged as `{ ...defaults, ...given }` let `undefined` (and NaN) replace the default, and
+// `m > undefined` is false: the bound was gone, and a stored m=2^32-1 reached the native core,
+// which aborted the process trying to allocate 4 TiB.
+test(t_('password hostile: an undefined limit is the default, not the absence of a bound'), async (t) => {
+  const huge = phc('m=4294967295,t=2,p=1')
+  for (const key of ['maxMemoryKiB', 'maxPasses', 'maxLanes', 'maxBcryptCost', 'maxPasswordBytes'] as const) {
+    const options = { limits: { [key]: undefined } }
+    await refused(t, `m=2^32-1 with ${key}: undefined`, huge, OUT, options)
+    await refused(t, `m=262145 with ${key}: undefined`, phc('m=262145,t=2,p=1'), OUT, options)
+    await refused(t, `t=17 with ${key}: undefined`, phc('m=19456,t=17,p=1'), OUT, options)
+    await refused(t, `p=17 with ${key}: undefined`, phc('m=19456,t=2,p=17'), OUT, options)
+    await refused(t, `bcrypt cost 15 with ${key}: undefined`, `$2b$15$${bcrypt.hashSync('pw', 4).slice(7)}`, OUT, options)
+    await accepted(t, `the default hash with ${key}: undefined`, phc(), options)
+  }
+  // maxPasswordBytes: undefined keeps the 4096-byte bound on hash and verify, before any work.
+  const { backend, calls } = spy()
+  const limits = { maxPasswordBytes: undefined }
+  const password = Buffer.alloc(1 << 20, 0x61)
+  await t.throwsAsync(
+    on(backend, () => hashPassword(password, { ...CHEAP, limits })),
+    { code: OUT },
+  )
+  await t.throwsAsync(
+    on(backend, () => verifyPassword(phc(), password, { limits })),
+    { code: OUT },
+  )
+  await t.throwsAsync(
+    on(backend, () => verifyPassword(phc(), 'x'.repeat(4097), { limits })),
+    { code: OUT },
+  )
+  t.deepEqual(calls, [])
+})
+
+test(t_('password hostile: limits that are not positive integers are ERR_INVALID_ARGUMENT before any work'), async (t) => {
+  const values: [string, unknown][] = [
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['-Infinity', Number.NEGATIVE_INFINITY],
+    ['-1', -1],
+    ['0', 0],
+    ['-0', -0],
+    ['1.5', 1.5],
+    ['2^53', 2 ** 53],
+    ["'100'", '100'],
+    ['null', null],
+    ['true', true],
+    ['{}', {}],
+    ['100n', 100n],
+  ]
+  const ARG: ErrorCode = 'ERR_INVALID_ARGUMENT'
+  for (const key of ['maxMemoryKiB', 'maxPasses', 'maxLanes', 'maxBcryptCost', 'maxPasswordBytes'] as const) {
+    for (const [label, value] of values) {
+      const options = { limits: { [key]: value } } as unknown as PasswordOptions
+      const what = `${key}: ${label}`
+      await refused(t, what, phc(), ARG, options)
+      await refused(t, `${what} (bcrypt)`, bcrypt.hashSync('pw', 4), ARG, options)
+      const { backend, calls } = spy()
+      await t.throwsAsync(
+        on(backend, () => hashPassword('pw', { ...CHEAP, ...options })),
+        { code: ARG, instanceOf: KeycardError },
+        `hashPassword: ${what}`,
+      )
+      await t.throwsAsync(
+        on(backend, () => verifyPassword(null, 'pw', options)),
+        { code: ARG, instanceOf: KeycardError },
+        `verifyPassword(null): ${what}`,
+      )
+      t.deepEqual(calls, [], what)
+    }
+  }
+  for (const limits of [null, 5, 'limits', true]) {
+    const options = { limits } as unknown as PasswordOptions
+    await refused(t, `limits: ${String(limits)}`, phc(), ARG, options)
+    await t.throwsAsync(hashPassword('pw', { ...CHEAP, ...options }), { code: ARG }, `hashPassword, limits: ${String(limits)}`)
+  }
+})
+
+test(t_('password hostile: limits above the hard ceilings are capped (2 GiB, 1024 passes, bcrypt cost 31)'), async (t) => {
+  const limits = { maxMemoryKiB: 2 ** 40, maxPasses: 2 ** 31, maxLanes: 2 ** 31, maxBcryptCost: 99 }
+  // At the ceilings: read (the stub backend stands in for the work).
+  await accepted(t, 'm=2^21 (2 GiB)', phc('m=2097152,t=1,p=1'), { limits })
+  await accepted(t, 't=1024', phc('m=64,t=1024,p=1'), { limits })
+  await accepted(t, 'p=255', phc('m=2040,t=1,p=255'), { limits })
+  // Above them: refused whatever the limits say.
+  await refused(t, 'm=2^21+1', phc('m=2097153,t=1,p=1'), OUT, { limits })
+  await refused(t, 'm=2^32-1', phc('m=4294967295,t=1,p=1'), OUT, { limits })
+  await refused(t, 't=1025', phc('m=64,t=1025,p=1'), OUT, { limits })
+  await refused(t, 't=2^32-1', phc('m=64,t=4294967295,p=1'), OUT, { limits })
+  await refused(t, 'p=256', phc('m=4096,t=1,p=256'), OUT, { limits })
+  const body = bcrypt.hashSync('pw', 4).slice(7)
+  await refused(t, 'bcrypt cost 32', `$2b$32$${body}`, OUT, { limits })
+  await refused(t, 'bcrypt cost 99', `$2b$99$${body}`, OUT, { limits })
+  const { backend, calls } = spy()
+  for (const options of [{ memoryKiB: 2 ** 21 + 1 }, { memoryKiB: 2 ** 32 - 1 }, { memoryKiB: 64, passes: 1025 }]) {
+    await t.throwsAsync(
+      on(backend, () => hashPassword('pw', { ...options, limits })),
+      { code: OUT },
+      JSON.stringify(options),
+    )
+  }
+  t.deepEqual(calls, [])
+})
+
+// --- lone surrogates -----------------------------------------------------------------------------
+
+// '\uD800' has no UTF-8 form: Buffer.from encodes it as U+FFFD (ef bf bd), so it verified against
+// the hash of '\uFFFD' (and of any other lone surrogate).
+test(t_('password hostile: a password string with a lone surrogate is ERR_INVALID_ARGUMENT, before any work'), async (t) => {
+  const replacement = await hashPassword('\uFFFD', CHEAP)
+  const bcryptStored = bcrypt.hashSync('\uFFFD', 4)
+  t.true(await verifyPassword(replacement, '\uFFFD'))
+  t.true(await verifyPassword(bcryptStored, '\uFFFD'))
+  const ARG: ErrorCode = 'ERR_INVALID_ARGUMENT'
+  for (const password of ['\uD800', '\uDFFF', 'pass\uD83Dword', 'pass\uDD11word', '\uDD11\uD83D', '\u{1f511}'.slice(0, 1)]) {
+    const label = JSON.stringify(password)
+    const { backend, calls } = spy()
+    await t.throwsAsync(
+      on(backend, () => hashPassword(password, CHEAP)),
+      { code: ARG, instanceOf: KeycardError },
+      `hash ${label}`,
+    )
+    // Rejected, not false: see verifyPassword's doc.
+    for (const stored of [replacement, bcryptStored, null]) {
+      await t.throwsAsync(
+        on(backend, () => verifyPassword(stored, password)),
+        { code: ARG, instanceOf: KeycardError },
+        `verify ${label} against ${String(stored).slice(0, 7)}`,
+      )
+    }
+    await t.throwsAsync(
+      on(backend, () => verifyAndRehash(replacement, password)),
+      { code: ARG },
+      `verifyAndRehash ${label}`,
+    )
+    await t.throwsAsync(
+      on(backend, () => hashPassword('pw', { ...CHEAP, pepper: password })),
+      { code: ARG },
+      `pepper ${label}`,
+    )
+    t.deepEqual(calls, [], label)
+  }
+  // Well-formed strings, surrogate pairs included, are fine; bytes are bytes (not UTF-16).
+  const key = await hashPassword('pass\u{1f511}word', CHEAP)
+  t.true(await verifyPassword(key, 'pass\u{1f511}word'))
+  t.true(await verifyPassword(replacement, Buffer.from('efbfbd', 'hex')))
+})
+
 // --- the backends' own bounds --------------------------------------------------------------------
 
 test(t_('password hostile: the native core refuses out-of-range jobs itself (second line)'), async (t) => {
@@ -526,6 +672,26 @@ test(t_('password hostile: the native core refuses out-of-range jobs itself (sec
   ]
   for (const [label, over] of cases) {
     await t.throwsAsync(native.argon2id({ ...job, ...over }), { code: OUT }, label)
+  }
+})
+
+// The hard ceilings hold in each backend on its own, whatever the TypeScript layer passes: natively
+// m=2^32-1 was a 4 TiB allocation that aborted the process (see also password_crash.spec.ts).
+test(t_('password hostile: both backends refuse jobs above the hard ceilings themselves'), async (t) => {
+  const job = { password: Buffer.from('pw'), salt: SALT, m: 64, t: 1, p: 1, tagLength: 32, pepper: null }
+  const cases: [string, Partial<typeof job>][] = [
+    ['m=2^32-1 (4 TiB)', { m: 2 ** 32 - 1 }],
+    ['m=2^21+1', { m: 2 ** 21 + 1 }],
+    ['t=2^32-1', { t: 2 ** 32 - 1 }],
+    ['t=1025', { t: 1025 }],
+    ['p=2^32-1', { m: 2 ** 32 - 1, p: 2 ** 32 - 1 }],
+  ]
+  for (const backend of both) {
+    for (const [label, over] of cases) {
+      await t.throwsAsync(backend.argon2id({ ...job, ...over }), { code: OUT }, `${backend.name}: ${label}`)
+    }
+    // At the ceilings the work is done (cheaply: 1024 passes over 64 KiB).
+    t.is((await backend.argon2id({ ...job, t: 1024 })).length, 32, `${backend.name}: t=1024`)
   }
 })
 

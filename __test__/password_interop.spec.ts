@@ -3,13 +3,15 @@
  * @node-rs/argon2, argon2 (node-argon2, the reference C implementation) and bcryptjs.
  * keycard verifies their hashes and they verify keycard's, on the backend under test.
  */
+
+import { randomBytes } from 'node:crypto'
 import { hash as nodeRsHash, verify as nodeRsVerify } from '@node-rs/argon2'
 import argon2 from 'argon2'
 import test from 'ava'
 import bcrypt from 'bcryptjs'
 import { hashPassword, needsRehash, verifyAndRehash, verifyPassword } from '../src/index'
 import { hashPasswordWithSalt } from '../src/password'
-import { t_ } from './helpers/backends'
+import { both, t_ } from './helpers/backends'
 
 const CHEAP = { memoryKiB: 1024, passes: 1 } as const
 const PASSWORDS = ['hunter2', 'pässwörd \u{1f511}', 'x'.repeat(200)]
@@ -186,6 +188,59 @@ test(t_('password interop: bcrypt reads only the first 72 bytes of a password'),
   // Multi-byte: the cut is at 72 bytes, in the middle of a character if need be.
   const euro = '€'.repeat(24) // 72 bytes
   t.true(await verifyPassword(bcrypt.hashSync(euro, 4), `${euro}€`))
+})
+
+// bcrypt hashes bytes: the password's, NUL included, then a NUL terminator, at most 72. These
+// hashes were made outside keycard and its dependencies: by Crypt::Eksblowfish::Bcrypt (Perl,
+// raw octets) and, for the vector without a NUL, also by libxcrypt's crypt() ($2b$), which agree.
+// Salt 0123456789abcdeffedcba9876543210, cost 4.
+const RAW_BYTE_VECTORS: [string, string][] = [
+  ['fffe0080', '$2a$04$.QLDX2kpxc981JoWbjOwC.kOBcjunw4OX3ABW9l9impGohX6rSTeS'],
+  ['fffe80c0', '$2a$04$.QLDX2kpxc981JoWbjOwC.BPuKcbJcnI7XKqu8U9DNgLZYIaXeCr6'],
+  // 71 bytes of 0xff: where Openwall's crypt_blowfish (libxcrypt, hash-wasm) computes `$2a$`
+  // differently from `$2b$` (its guard against the 2011 sign-extension bug). The Rust crate,
+  // bcryptjs, OpenBSD and Eksblowfish compute both alike, and keycard follows them.
+  ['ff'.repeat(71), '$2a$04$.QLDX2kpxc981JoWbjOwC./MjbJbpy2UwvijM7XYfGhSmKbEJqH7W'],
+]
+
+// The native backend hashed the bytes; the fallback (bcryptjs, strings only) answered false for
+// any password that is not UTF-8. Both now hash the bytes.
+test(t_('password interop: bcrypt hashes of non-UTF-8 password bytes verify alike on both backends'), async (t) => {
+  for (const [hex, hash] of RAW_BYTE_VECTORS) {
+    const password = Buffer.from(hex, 'hex')
+    for (const stored of [hash, `$2b$${hash.slice(4)}`, `$2y$${hash.slice(4)}`]) {
+      const label = `${hex.slice(0, 8)} ${stored.slice(0, 4)}`
+      t.true(await verifyPassword(stored, password), label)
+      t.true(await verifyPassword(stored, new Uint8Array(password)), label)
+      // One byte less, one more, one changed: another password.
+      t.false(await verifyPassword(stored, password.subarray(0, -1)), label)
+      // (Not a NUL: bcrypt appends one itself, so at 71 bytes an added NUL is the same key.)
+      t.false(await verifyPassword(stored, Buffer.concat([password, Buffer.from([1])])), label)
+      t.false(await verifyPassword(stored, Buffer.from(password).fill(0x7f, 0, 1)), label)
+      for (const backend of both) {
+        t.true(await backend.bcryptVerify(stored, password), `${backend.name}: ${label}`)
+      }
+    }
+  }
+  // A NUL inside the password counts, as bcryptjs hashes it in a string (a C implementation
+  // would stop there: keycard and bcryptjs do not).
+  const nul = bcrypt.hashSync('a\0b', '$2a$04$.QLDX2kpxc981JoWbjOwC.')
+  t.is(nul, '$2a$04$.QLDX2kpxc981JoWbjOwC.jZnbIdplbNLqqzG3Balz1MA2mqeqQUy')
+  for (const backend of both) {
+    t.true(await backend.bcryptVerify(nul, Buffer.from('610062', 'hex')), backend.name)
+    t.false(await backend.bcryptVerify(nul, Buffer.from('61', 'hex')), backend.name)
+  }
+})
+
+// Random bytes against one hash: the two backends give the same answer for every password.
+test(t_('password interop: both backends answer alike for arbitrary password bytes'), async (t) => {
+  const [hex, stored] = RAW_BYTE_VECTORS[0] as [string, string]
+  const passwords = [Buffer.from(hex, 'hex'), Buffer.alloc(72, 0xff), Buffer.alloc(1, 0), Buffer.alloc(100, 0x80)]
+  for (let i = 0; i < 12; i++) passwords.push(randomBytes(1 + i * 7))
+  for (const password of passwords) {
+    const [n, f] = await Promise.all(both.map((backend) => backend.bcryptVerify(stored, password)))
+    t.is(n, f, password.toString('hex'))
+  }
 })
 
 test(t_('password interop: verifyAndRehash migrates a bcrypt hash to argon2id'), async (t) => {

@@ -5,6 +5,7 @@
  */
 
 import { activeBackend } from './backend'
+import { signalOf } from './backend/abort'
 import { createError } from './errors'
 import { bytesOf } from './options'
 import {
@@ -14,6 +15,7 @@ import {
   formatPhc,
   type PasswordLimits,
   parseStoredHash,
+  type StoredHash,
   storedNeedsRehash,
 } from './password_phc'
 
@@ -45,14 +47,36 @@ export interface PasswordOptions {
    * Every hash made with a pepper needs the same pepper to verify.
    */
   pepper?: string | Uint8Array
-  /** Bounds for stored hashes and options (see PasswordLimits for the defaults). */
+  /**
+   * Bounds for stored hashes and options (see PasswordLimits for the defaults). A limit left out
+   * or `undefined` is the default; any other value must be a positive integer
+   * (ERR_INVALID_ARGUMENT). Memory, passes, lanes and bcrypt cost are capped at hard ceilings
+   * (2 GiB, 1024, 255, 31) whatever the limits say.
+   */
   limits?: Partial<PasswordLimits>
-  /** Cancels the operation: rejects with ERR_ABORTED. */
+  /** Cancels the operation: rejects with ERR_ABORTED. Anything but an AbortSignal is ERR_INVALID_ARGUMENT. */
   signal?: AbortSignal
 }
 
+/**
+ * The caller's limits over the defaults, key by key. Not `{ ...DEFAULT_LIMITS, ...given }`: there
+ * an `undefined` (or NaN) in `given` would replace the default and `m > undefined` is false,
+ * dropping the bound altogether.
+ */
 function limitsOf(options: PasswordOptions | undefined): PasswordLimits {
-  return options?.limits ? { ...DEFAULT_LIMITS, ...options.limits } : DEFAULT_LIMITS
+  const given: unknown = options?.limits
+  if (given === undefined) return DEFAULT_LIMITS
+  if (typeof given !== 'object' || given === null) throw createError('ERR_INVALID_ARGUMENT', 'limits must be an object')
+  const limits = { ...DEFAULT_LIMITS }
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof PasswordLimits)[]) {
+    const value: unknown = (given as Partial<Record<keyof PasswordLimits, unknown>>)[key]
+    if (value === undefined) continue
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+      throw createError('ERR_INVALID_ARGUMENT', `limits.${key} must be a positive integer`)
+    }
+    limits[key] = value
+  }
+  return limits
 }
 
 /** The cost parameters of `options`, checked for type (ERR_INVALID_ARGUMENT) and range (ERR_PARAMS_OUT_OF_RANGE). */
@@ -82,9 +106,20 @@ function paramsOf(options: PasswordOptions | undefined, limits: PasswordLimits):
 function passwordOf(password: unknown, limits: PasswordLimits): Uint8Array {
   // Checked by length before encoding: a 1 MB password is refused without being copied.
   if (typeof password === 'string' && password.length > limits.maxPasswordBytes) throw tooLong(limits)
+  if (typeof password === 'string') wellFormed(password, 'password')
   const bytes = bytesOf(password, 'password')
   if (bytes.byteLength > limits.maxPasswordBytes) throw tooLong(limits)
   return bytes
+}
+
+/**
+ * A string with a lone surrogate has no UTF-8 form: encoding replaces it with U+FFFD, so '\uD800'
+ * and '\uFFFD' would be the same password. No decoder of a form or JSON body yields one (they
+ * replace invalid input themselves); it comes from a bug such as slicing a string inside a
+ * surrogate pair, and is refused (ERR_INVALID_ARGUMENT) rather than silently merged with another.
+ */
+function wellFormed(text: string, name: string): void {
+  if (!text.isWellFormed()) throw createError('ERR_INVALID_ARGUMENT', `${name} has a lone surrogate (not well-formed UTF-16)`)
 }
 
 /**
@@ -100,6 +135,7 @@ function tooLong(limits: PasswordLimits) {
 
 function pepperOf(options: PasswordOptions | undefined): Uint8Array | null {
   const pepper = options?.pepper ?? process.env.KEYCARD_PASSWORD_PEPPER
+  if (typeof pepper === 'string') wellFormed(pepper, 'pepper')
   return pepper === undefined || pepper === '' ? null : bytesOf(pepper, 'pepper')
 }
 
@@ -111,14 +147,12 @@ export async function hashPasswordWithSalt(
 ): Promise<string> {
   const limits = limitsOf(options)
   const params = paramsOf(options, limits)
+  const signal = signalOf(options?.signal)
   const bytes = passwordOf(password, limits)
   if (bytes.byteLength === 0) throw EMPTY_PASSWORD()
   if (salt.byteLength !== params.saltLength) throw createError('ERR_PARAMS_OUT_OF_RANGE', 'salt length differs from saltLength')
   const { m, t, p, tagLength } = params
-  const tag = await activeBackend().argon2id(
-    { password: bytes, salt, m, t, p, tagLength, pepper: pepperOf(options) },
-    options?.signal,
-  )
+  const tag = await activeBackend().argon2id({ password: bytes, salt, m, t, p, tagLength, pepper: pepperOf(options) }, signal)
   return formatPhc(params, salt, tag)
 }
 
@@ -134,26 +168,65 @@ export async function hashPassword(password: string | Uint8Array, options?: Pass
   return hashPasswordWithSalt(password, salt, options)
 }
 
+/** Random salt and tag bytes drawn once per process, sliced to the lengths asked for. */
+let dummy: { salt: Uint8Array; tag: Uint8Array } | undefined
+
+/**
+ * What an unknown user is verified against: an argon2id hash at the parameters `options` hash
+ * with (owasp by default) and a random salt and tag drawn once per process. No password has that
+ * tag, so it never matches; it exists so that the same argon2id work is done as for a real user.
+ */
+function dummyHash(params: Argon2Params): StoredHash {
+  dummy ??= { salt: activeBackend().randomBytes(64), tag: activeBackend().randomBytes(64) }
+  return {
+    kind: 'argon2id',
+    params,
+    salt: Buffer.from(dummy.salt.subarray(0, params.saltLength)),
+    hash: Buffer.from(dummy.tag.subarray(0, params.tagLength)),
+  }
+}
+
 /**
  * Whether `password` matches `stored`: an argon2id PHC string (keycard's, @node-rs/argon2's,
  * argon2's) or a bcrypt hash. A wrong password is `false`; a malformed or over-limit stored hash
  * rejects (ERR_BAD_FORMAT, ERR_PARAMS_OUT_OF_RANGE) before any hashing.
+ *
+ * `stored` may be `null` or `undefined` for a user that does not exist: the password is then
+ * checked as usual and hashed with argon2id at the parameters `options` hash with (owasp by
+ * default) against a dummy hash, and the result is `false`. An unknown user thus costs what a
+ * known one does, and the response time does not tell an attacker which names have accounts.
+ *
+ * A password string with a lone surrogate rejects with ERR_INVALID_ARGUMENT rather than resolving
+ * `false`: it has no UTF-8 form (it would verify as if it held U+FFFD), hashPassword refuses it
+ * too, and a rejection shows the caller's bug where `false` would hide it as a wrong password.
  * @example
- * if (!(await verifyPassword(user.passwordHash, req.body.password))) return res.sendStatus(401)
+ * const user = await db.users.find(req.body.name) // may be undefined
+ * // Unknown user: the same argon2id work, and false.
+ * if (!(await verifyPassword(user?.passwordHash, req.body.password))) return res.sendStatus(401)
  */
-export async function verifyPassword(stored: string, password: string | Uint8Array, options?: PasswordOptions): Promise<boolean> {
+export async function verifyPassword(
+  stored: string | null | undefined,
+  password: string | Uint8Array,
+  options?: PasswordOptions,
+): Promise<boolean> {
   const limits = limitsOf(options)
-  const parsed = parseStoredHash(stored, limits)
+  // The options are checked whether or not the user exists, so that bad options fail alike for
+  // both and an error cannot tell an unknown user from a known one either.
+  const target = paramsOf(options, limits)
+  const known = stored !== null && stored !== undefined
+  const parsed = known ? parseStoredHash(stored, limits) : dummyHash(target)
+  const signal = signalOf(options?.signal)
   const bytes = passwordOf(password, limits)
   if (bytes.byteLength === 0) return false
   const backend = activeBackend()
-  if (parsed.kind === 'bcrypt') return backend.bcryptVerify(stored, bytes, options?.signal)
+  if (parsed.kind === 'bcrypt') return backend.bcryptVerify(stored as string, bytes, signal)
   const { m, t, p, tagLength } = parsed.params
   const tag = await backend.argon2id(
     { password: bytes, salt: parsed.salt, m, t, p, tagLength, pepper: pepperOf(options) },
-    options?.signal,
+    signal,
   )
-  return backend.timingSafeEqual(tag, parsed.hash)
+  // The comparison runs for the dummy too; only then is an unknown user's answer fixed at false.
+  return backend.timingSafeEqual(tag, parsed.hash) && known
 }
 
 /**
@@ -169,17 +242,20 @@ export function needsRehash(stored: string, options?: PasswordOptions): boolean 
 
 /**
  * The login path in one call: verifies, and when the password matches and the stored hash is
- * below the current options (or bcrypt), also returns the upgraded hash to store.
+ * below the current options (or bcrypt), also returns the upgraded hash to store. `stored` may be
+ * `null` or `undefined` for an unknown user, as in verifyPassword: the same work, then
+ * `{ valid: false, rehashed: null }`.
  * @example
- * const { valid, rehashed } = await verifyAndRehash(user.passwordHash, password)
+ * const { valid, rehashed } = await verifyAndRehash(user?.passwordHash, password)
  * if (rehashed) await db.users.update(user.id, { passwordHash: rehashed })
  */
 export async function verifyAndRehash(
-  stored: string,
+  stored: string | null | undefined,
   password: string | Uint8Array,
   options?: PasswordOptions,
 ): Promise<{ valid: boolean; rehashed: string | null }> {
   const valid = await verifyPassword(stored, password, options)
-  if (!valid || !needsRehash(stored, options)) return { valid, rehashed: null }
+  // valid implies a stored hash: an unknown user is never valid.
+  if (!valid || !needsRehash(stored as string, options)) return { valid, rehashed: null }
   return { valid, rehashed: await hashPassword(password, options) }
 }

@@ -3,8 +3,7 @@
  * backends alike (the Rust core repeats the same checks: crates/keycard-password/src/phc.rs).
  *
  * `$argon2id$v=19$m=<m>,t=<t>,p=<p>$<salt>$<hash>` with standard base64 without padding; bcrypt
- * `$2a$`/`$2b$`/`$2y$` hashes are recognised for migration. argon2i, argon2d and v=16 are refused
- * (SECURITY.md item 17).
+ * `$2a$`/`$2b$`/`$2y$` hashes are recognised for migration. argon2i, argon2d and v=16 are refused.
  */
 
 import { createError } from './errors'
@@ -38,25 +37,40 @@ export const DEFAULT_LIMITS: Readonly<PasswordLimits> = Object.freeze({
   maxBcryptCost: 14,
 })
 
-/** RFC 9106 §3.1 bounds no limit can lift; lanes are capped at 255 by keycard. */
+/** RFC 9106 §3.1 bounds no limit can lift. */
 const MIN_SALT = 8
 const MAX_SALT = 64
 const MIN_TAG = 16
 const MAX_TAG = 64
-const MAX_LANES = 255
 const MAX_PHC_LENGTH = 256
+
+/**
+ * Hard ceilings that no `limits` can lift (a limit above one is capped to it), the same numbers
+ * the Rust core applies on its own (crates/keycard-password/src/params.rs): 2^21 KiB = 2 GiB is
+ * RFC 9106 §4's largest recommended memory; 1024 passes is a hundredfold the recommended ones;
+ * 255 lanes; bcrypt's own maximum cost 31. Above them lies only hostile input, which native
+ * would refuse and the fallback's WebAssembly could not allocate: refusing here keeps both alike.
+ * @example
+ * checkParams({ m, t, p, saltLength: salt.length, tagLength }, CEILINGS) // a job's outer bound
+ */
+export const CEILINGS: Readonly<Omit<PasswordLimits, 'maxPasswordBytes'>> = Object.freeze({
+  maxMemoryKiB: 2 ** 21,
+  maxPasses: 2 ** 10,
+  maxLanes: 255,
+  maxBcryptCost: 31,
+})
 
 export type StoredHash = { kind: 'argon2id'; params: Argon2Params; salt: Buffer; hash: Buffer } | { kind: 'bcrypt'; cost: number }
 
 const badFormat = () => createError('ERR_BAD_FORMAT', 'not an argon2id (v=19) PHC string or a bcrypt hash')
 const outOfRange = (what: string) => createError('ERR_PARAMS_OUT_OF_RANGE', `password hash parameters out of range: ${what}`)
 
-/** Throws ERR_PARAMS_OUT_OF_RANGE unless `params` are within RFC 9106 and `limits`. */
-export function checkParams(params: Argon2Params, limits: PasswordLimits): void {
+/** Throws ERR_PARAMS_OUT_OF_RANGE unless `params` are within RFC 9106, the ceilings and `limits`. */
+export function checkParams(params: Argon2Params, limits: Omit<PasswordLimits, 'maxPasswordBytes'>): void {
   const { m, t, p, saltLength, tagLength } = params
-  if (!Number.isInteger(p) || p < 1 || p > Math.min(MAX_LANES, limits.maxLanes)) throw outOfRange(`p=${p}`)
-  if (!Number.isInteger(m) || m < 8 * p || m > limits.maxMemoryKiB) throw outOfRange(`m=${m}`)
-  if (!Number.isInteger(t) || t < 1 || t > limits.maxPasses) throw outOfRange(`t=${t}`)
+  if (!Number.isInteger(p) || p < 1 || p > Math.min(CEILINGS.maxLanes, limits.maxLanes)) throw outOfRange(`p=${p}`)
+  if (!Number.isInteger(m) || m < 8 * p || m > Math.min(CEILINGS.maxMemoryKiB, limits.maxMemoryKiB)) throw outOfRange(`m=${m}`)
+  if (!Number.isInteger(t) || t < 1 || t > Math.min(CEILINGS.maxPasses, limits.maxPasses)) throw outOfRange(`t=${t}`)
   if (!Number.isInteger(saltLength) || saltLength < MIN_SALT || saltLength > MAX_SALT)
     throw outOfRange(`salt of ${saltLength} bytes`)
   if (!Number.isInteger(tagLength) || tagLength < MIN_TAG || tagLength > MAX_TAG) throw outOfRange(`tag of ${tagLength} bytes`)
@@ -89,7 +103,7 @@ function b64(field: string, maxBytes: number): Buffer {
 function parseBcrypt(text: string, limits: PasswordLimits): StoredHash {
   if (text.length !== 60 || text[6] !== '$' || !/^[0-9]{2}$/.test(text.slice(4, 6))) throw badFormat()
   const cost = Number(text.slice(4, 6))
-  if (cost < 4 || cost > limits.maxBcryptCost) throw outOfRange(`bcrypt cost ${cost}`)
+  if (cost < 4 || cost > Math.min(CEILINGS.maxBcryptCost, limits.maxBcryptCost)) throw outOfRange(`bcrypt cost ${cost}`)
   if (!/^[./A-Za-z0-9]{53}$/.test(text.slice(7))) throw badFormat()
   // bcrypt's base64 leaves unused low bits in the last salt character (4) and the last digest
   // character (2); implementations disagree on non-zero ones (the Rust crate refuses, bcryptjs

@@ -55,15 +55,10 @@ impl Task for Argon2Task {
     type JsValue = Either<Buffer, i32>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        // The core's own limits are the outer bound (RFC 9106 sizes, 255 lanes); the caller's
-        // tighter limits were applied in TypeScript.
-        let limits = Limits {
-            max_m: u32::MAX,
-            max_t: u32::MAX,
-            max_p: 255,
-            max_password_len: usize::MAX,
-            max_bcrypt_cost: 31,
-        };
+        // The caller's limits were applied in TypeScript; the core's hard ceilings (2 GiB, 1024
+        // passes, 255 lanes, RFC 9106 sizes) hold here on their own, whatever JS passed, and the
+        // memory is asked for fallibly: no job can abort the process.
+        let limits = Limits::CEILINGS;
         Ok(guarded(|| {
             hash::tag(
                 &self.password,
@@ -118,11 +113,9 @@ impl Task for BcryptTask {
     type JsValue = Either<bool, i32>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        // The caller's cost limit was applied in TypeScript; 31 is bcrypt's own maximum.
-        let limits = Limits {
-            max_bcrypt_cost: 31,
-            ..Limits::default()
-        };
+        // The caller's limits (cost, password length) were applied in TypeScript; the ceilings
+        // leave cost 31, bcrypt's own maximum, and no password bound (bcrypt reads 72 bytes).
+        let limits = Limits::CEILINGS;
         Ok(guarded(|| {
             hash::verify_bcrypt(&self.stored, &self.password, &limits).map(|v| v.matches())
         }))

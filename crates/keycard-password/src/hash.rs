@@ -6,7 +6,7 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
-use crate::params::{Limits, Params};
+use crate::params::{Limits, Params, MAX_BCRYPT_COST};
 use crate::phc;
 
 fn argon2id<'k>(params: &Params, pepper: Option<&'k [u8]>) -> Result<Argon2<'k>> {
@@ -30,12 +30,26 @@ thread_local! {
 /// Buffers above this many KiB are allocated per call and freed, not kept per thread.
 const MAX_KEPT_KIB: u32 = 65_536;
 
+/// Grows `blocks` to at least `count` blocks (1 KiB each), or fails with ParamsOutOfRange when the
+/// memory cannot be had. A plain `resize` would abort the whole process (Node with it) on failure,
+/// and no `catch_unwind` can stop an abort: asking for the memory fallibly is what keeps an
+/// oversized request a typed error.
+fn reserve_blocks(blocks: &mut Vec<argon2::Block>, count: usize) -> Result<()> {
+    if blocks.len() < count {
+        blocks
+            .try_reserve_exact(count - blocks.len())
+            .map_err(|_| Error::ParamsOutOfRange)?;
+        // Within the capacity just reserved: this cannot reallocate.
+        blocks.resize(count, argon2::Block::default());
+    }
+    Ok(())
+}
+
 /// argon2id of `password` into `out`, reusing this thread's memory when it is small enough.
+/// `params` must have passed `Params::check` (so `m` is within the hard ceiling).
 fn compute(argon: &Argon2<'_>, params: &Params, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<()> {
     let mut run = |blocks: &mut Vec<argon2::Block>| {
-        if blocks.len() < params.m as usize {
-            blocks.resize(params.m as usize, argon2::Block::default());
-        }
+        reserve_blocks(blocks, params.m as usize)?;
         let result = argon.hash_password_into_with_memory(password, salt, out, &mut blocks[..params.m as usize]);
         blocks.iter_mut().for_each(Zeroize::zeroize);
         result.map_err(|_| Error::ParamsOutOfRange)
@@ -72,6 +86,7 @@ pub fn hash(password: &[u8], salt: &[u8], params: &Params, pepper: Option<&[u8]>
 }
 
 /// Raw argon2id (v=19) with secret and associated data, for the RFC 9106 §5.3 vector only.
+/// Bounded by the hard ceilings like every other entry point: it is reachable from JS too.
 #[allow(clippy::too_many_arguments)]
 pub fn raw(
     password: &[u8],
@@ -83,6 +98,14 @@ pub fn raw(
     p: u32,
     tag_len: usize,
 ) -> Result<Vec<u8>> {
+    Params {
+        m,
+        t,
+        p,
+        salt_len: salt.len(),
+        tag_len,
+    }
+    .check(&Limits::CEILINGS)?;
     let params = argon2::ParamsBuilder::new()
         .m_cost(m)
         .t_cost(t)
@@ -91,11 +114,13 @@ pub fn raw(
         .data(argon2::AssociatedData::new(ad).map_err(|_| Error::ParamsOutOfRange)?)
         .build()
         .map_err(|_| Error::ParamsOutOfRange)?;
+    let mut blocks = Vec::new();
+    reserve_blocks(&mut blocks, params.block_count())?;
     let argon = Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params)
         .map_err(|_| Error::ParamsOutOfRange)?;
     let mut out = vec![0u8; tag_len];
     argon
-        .hash_password_into(password, salt, &mut out)
+        .hash_password_into_with_memory(password, salt, &mut out, &mut blocks)
         .map_err(|_| Error::ParamsOutOfRange)?;
     Ok(out)
 }
@@ -127,7 +152,7 @@ pub fn verify_bcrypt(stored: &str, password: &[u8], limits: &Limits) -> Result<V
         return Err(Error::BadFormat);
     }
     let cost = u32::from(bytes[4] - b'0') * 10 + u32::from(bytes[5] - b'0');
-    if !(4..=limits.max_bcrypt_cost).contains(&cost) {
+    if !(4..=MAX_BCRYPT_COST.min(limits.max_bcrypt_cost)).contains(&cost) {
         return Err(Error::ParamsOutOfRange);
     }
     // bcrypt reads at most 72 bytes of password, like every bcrypt implementation it must match.
@@ -211,6 +236,62 @@ mod tests {
         let expensive = stored.replacen("$04$", "$31$", 1);
         assert_eq!(verify(&expensive, b"x", None, &limits), Err(Error::ParamsOutOfRange));
         assert_eq!(verify("$2b$04$short", b"x", None, &limits), Err(Error::BadFormat));
+    }
+
+    #[test]
+    fn parameters_above_the_hard_ceilings_are_refused_whatever_the_limits() {
+        // Limits lifted entirely, as the binding could be called: the ceilings still hold, and
+        // nothing is allocated (m = 2^32-1 KiB would be 4 TiB; an abort if attempted).
+        let unbounded = Limits {
+            max_m: u32::MAX,
+            max_t: u32::MAX,
+            max_p: u32::MAX,
+            max_password_len: usize::MAX,
+            max_bcrypt_cost: u32::MAX,
+        };
+        for (m, t, p) in [
+            (u32::MAX, 1, 1),
+            ((1 << 21) + 1, 1, 1),
+            (64, u32::MAX, 1),
+            (u32::MAX, 1, u32::MAX),
+        ] {
+            let params = Params { m, t, p, ..FAST };
+            assert_eq!(
+                tag(b"pw", &[1u8; 16], &params, None, &unbounded),
+                Err(Error::ParamsOutOfRange),
+                "m={m} t={t} p={p}"
+            );
+            assert_eq!(
+                raw(b"pw", &[1u8; 16], b"", b"", m, t, p, 32),
+                Err(Error::ParamsOutOfRange),
+                "raw m={m} t={t} p={p}"
+            );
+        }
+        let stored = format!("$argon2id$v=19$m={},t=1,p=1$AQEBAQEBAQEBAQEBAQEBAQ$", u32::MAX);
+        let stored = format!("{stored}{}", "A".repeat(43));
+        assert_eq!(
+            verify(&stored, b"pw", None, &unbounded).err(),
+            Some(Error::ParamsOutOfRange)
+        );
+        // bcrypt's own maximum cost holds too.
+        let bcrypt32 = bcrypt::hash_with_salt("pw", 4, [7u8; 16])
+            .unwrap()
+            .format_for_version(bcrypt::Version::TwoB)
+            .replacen("$04$", "$32$", 1);
+        assert_eq!(verify(&bcrypt32, b"pw", None, &unbounded), Err(Error::ParamsOutOfRange));
+    }
+
+    #[test]
+    fn memory_that_cannot_be_had_is_an_error_not_an_abort() {
+        // More blocks than the address space holds: the fallible reservation reports it.
+        let mut blocks = Vec::new();
+        assert_eq!(
+            reserve_blocks(&mut blocks, usize::MAX / 2),
+            Err(Error::ParamsOutOfRange)
+        );
+        assert!(blocks.is_empty());
+        assert_eq!(reserve_blocks(&mut blocks, 8), Ok(()));
+        assert_eq!(blocks.len(), 8);
     }
 
     #[test]

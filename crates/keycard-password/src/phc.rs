@@ -4,8 +4,8 @@
 //! Strict means: exactly these fields in this order, decimal numbers without signs or leading
 //! zeros, canonical base64, nothing trailing; the numbers in the reference order `m,t,p` or in
 //! the argon2 npm package's `m,p,t`. Parameters are checked against the limits before
-//! anything is allocated or hashed. argon2i, argon2d and v=16 are refused (SECURITY.md item 17):
-//! keycard verifies the argon2id that @node-rs/argon2 and argon2 write by default.
+//! anything is allocated or hashed. argon2i, argon2d and v=16 are refused: keycard verifies only
+//! the argon2id (v=19) that @node-rs/argon2 and argon2 write by default.
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;

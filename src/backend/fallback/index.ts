@@ -3,6 +3,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { encodeBase64Url } from '../../encoding'
 import { createError } from '../../errors'
+import { CEILINGS, checkParams } from '../../password_phc'
 import type { Backend } from '../types'
 import { openFallbackCache } from './cache'
 import { FallbackMacKeys } from './mac_keys'
@@ -40,6 +41,10 @@ export const fallbackBackend: Backend = {
     }
   },
   async argon2id(job, signal) {
+    // The hard ceilings the Rust core applies on its own, applied here too, so a job above them
+    // is the same ERR_PARAMS_OUT_OF_RANGE on both backends (not a WebAssembly allocation failure).
+    const { m, t, p, salt, tagLength } = job
+    checkParams({ m, t, p, saltLength: salt.byteLength, tagLength }, CEILINGS)
     const reply = await runOnPool({ op: 'argon2id', ...job }, signal)
     if (!reply.tag) throw createError('ERR_INTERNAL', `argon2id failed in the worker: ${reply.error}`)
     return reply.tag

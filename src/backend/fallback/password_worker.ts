@@ -1,11 +1,10 @@
 /**
- * Runs in a worker thread of the fallback's pool: argon2id through hash-wasm (WebAssembly; Node 20
- * has no crypto.argon2) and bcrypt checks through bcryptjs, so the event loop never runs them.
+ * Runs in a worker thread of the fallback's pool: argon2id and bcrypt through hash-wasm
+ * (WebAssembly; Node 20 has no crypto.argon2), so the event loop never runs them.
  */
 
 import { parentPort } from 'node:worker_threads'
-import bcrypt from 'bcryptjs'
-import { argon2id } from 'hash-wasm'
+import { argon2id, bcryptVerify } from 'hash-wasm'
 import type { Argon2Job } from '../types'
 
 export type PasswordJob =
@@ -14,7 +13,8 @@ export type PasswordJob =
 
 export type PasswordReply = { id: number; tag?: Uint8Array; matches?: boolean; error?: string }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+/** bcrypt reads at most 72 bytes of a password (hash-wasm refuses longer ones outright). */
+const BCRYPT_MAX_BYTES = 72
 
 async function run(job: PasswordJob): Promise<PasswordReply> {
   if (job.op === 'argon2id') {
@@ -30,15 +30,16 @@ async function run(job: PasswordJob): Promise<PasswordReply> {
     })
     return { id: job.id, tag }
   }
-  // bcryptjs takes strings and hashes their UTF-8 bytes: a password that is not UTF-8 cannot
-  // be what a bcryptjs or bcrypt user stored, so it does not match.
-  let password: string
-  try {
-    password = strictUtf8.decode(job.password)
-  } catch {
-    return { id: job.id, matches: false }
-  }
-  return { id: job.id, matches: await bcrypt.compare(password, job.stored) }
+  // bcrypt hashes the password's raw bytes (any bytes, NUL included, then a NUL terminator; at
+  // most 72), as the Rust crate of the native backend does. bcryptjs takes only strings and
+  // hashes their UTF-8, so it cannot check a password that is not UTF-8: hash-wasm takes bytes.
+  // hash-wasm is Openwall's crypt_blowfish, whose `$2a$` adds a guard against the 2011
+  // sign-extension bug that changes the hash of some passwords holding 0xff bytes; the Rust crate,
+  // bcryptjs and OpenBSD compute `$2a$` exactly like `$2b$` (and `$2y$`) up to 72 bytes, so the
+  // hash is checked under `$2b$` (only the salt and digest are compared, not the prefix).
+  const stored = `$2b$${job.stored.slice(4)}`
+  const password = job.password.subarray(0, BCRYPT_MAX_BYTES)
+  return { id: job.id, matches: await bcryptVerify({ password, hash: stored }) }
 }
 
 parentPort?.on('message', (job: PasswordJob) => {

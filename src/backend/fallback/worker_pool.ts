@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os'
 import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { createError } from '../../errors'
-import { raceAbort } from '../abort'
+import { isAborted, onAbort, raceAbort, signalOf } from '../abort'
 import type { PasswordJob, PasswordReply } from './password_worker'
 
 /** A job without its id (the pool numbers jobs); distributes over the union of job kinds. */
@@ -73,9 +73,13 @@ function dispatch(): void {
   }
 }
 
-/** Runs a job on the pool. With a signal: rejects with ERR_ABORTED when it aborts first. */
-export function runOnPool(job: JobInput, signal?: AbortSignal): Promise<PasswordReply> {
-  if (signal?.aborted) return Promise.reject(createError('ERR_ABORTED', 'the operation was aborted'))
+/**
+ * Runs a job on the pool. With a signal: rejects with ERR_ABORTED when it aborts first; a value
+ * that is not an AbortSignal rejects with ERR_INVALID_ARGUMENT before anything is queued.
+ */
+export async function runOnPool(job: JobInput, given?: AbortSignal): Promise<PasswordReply> {
+  const signal = signalOf(given)
+  if (signal && isAborted(signal)) throw createError('ERR_ABORTED', 'the operation was aborted')
   const pending = { job: { ...job, id: nextId++ } as PasswordJob } as Pending
   const work = new Promise<PasswordReply>((resolve, reject) => {
     pending.resolve = resolve
@@ -90,7 +94,6 @@ export function runOnPool(job: JobInput, signal?: AbortSignal): Promise<Password
     const at = queue.indexOf(pending)
     if (at >= 0) queue.splice(at, 1)
   }
-  signal.addEventListener('abort', dropIfQueued, { once: true })
-  const settled = work.finally(() => signal.removeEventListener('abort', dropIfQueued))
+  const settled = work.finally(onAbort(signal, dropIfQueued))
   return raceAbort(settled, signal)
 }

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os'
 import { toBuffer } from '../../encoding'
 import { createError, type ErrorCode, fromNativeError, type KeycardError } from '../../errors'
-import { raceAbort } from '../abort'
+import { isAborted, onAbort, raceAbort, signalOf } from '../abort'
 import { limiter } from '../limiter'
 import type { Backend, MacKeys, SealKeys } from '../types'
 import { NativeCache } from './cache'
@@ -82,14 +82,20 @@ function passwordError(code: number): KeycardError {
  * task still queued; one already computing finishes on its pool thread and is ignored.
  */
 async function pooled<T>(task: (signal?: AbortSignal) => Promise<T | number>, signal?: AbortSignal): Promise<T> {
-  if (signal?.aborted) throw createError('ERR_ABORTED', 'the operation was aborted')
+  if (signal && isAborted(signal)) throw createError('ERR_ABORTED', 'the operation was aborted')
   let result: T | number
+  // The binding gets a signal of keycard's own, aborted with the caller's: napi-rs assigns
+  // `onabort` on the signal it is given, which would replace a handler the caller set there.
+  const inner = new AbortController()
+  const stop = signal ? onAbort(signal, () => inner.abort()) : () => {}
   try {
-    result = await (signal ? raceAbort(task(signal), signal) : task())
+    result = await (signal ? raceAbort(task(inner.signal), signal) : task())
   } catch (err) {
     throw (err as { name?: string }).name === 'AbortError'
       ? createError('ERR_ABORTED', 'the operation was aborted')
       : fromNativeError(err)
+  } finally {
+    stop()
   }
   if (typeof result === 'number') throw passwordError(result)
   return result
@@ -111,8 +117,11 @@ export function createNativeBackend(binding: NativeBinding): Backend {
       guard(() => new NativeSealKeys(binding, binding.sealKeysCreate(secrets.map(toBuffer), [...kids], purpose))),
     aesGcmEncrypt: (key, nonce, aad, plaintext) => guard(() => binding.aesGcmEncrypt(key, nonce, aad, plaintext)),
     aesGcmDecrypt: (key, nonce, aad, sealed) => guard(() => binding.aesGcmDecrypt(key, nonce, aad, sealed)),
-    argon2id: (job, signal) =>
-      abortable(
+    // Signals are checked here too (the public API already did): only a real AbortSignal reaches
+    // raceAbort and the binding; anything else is a rejection, never a throw in a callback.
+    argon2id: async (job, given) => {
+      const signal = signalOf(given)
+      return abortable(
         hashing(() =>
           pooled(
             (s) =>
@@ -127,12 +136,15 @@ export function createNativeBackend(binding: NativeBinding): Backend {
           ),
         ),
         signal,
-      ),
-    bcryptVerify: (stored, password, signal) =>
-      abortable(
+      )
+    },
+    bcryptVerify: async (stored, password, given) => {
+      const signal = signalOf(given)
+      return abortable(
         hashing(() => pooled((s) => binding.bcryptVerify(stored, password, s), signal)),
         signal,
-      ),
+      )
+    },
     hmacSha256: (key, msg) => guard(() => binding.hmacSha256(key, msg)),
     hkdfSha256: (ikm, salt, info, length) => guard(() => binding.hkdfSha256(ikm, salt, info, length)),
     keyId: (secret) => guard(() => binding.keyId(secret)),
