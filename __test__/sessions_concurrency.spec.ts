@@ -211,3 +211,75 @@ for (const [label, options, route] of [
     t.is((await c.get('/whoami', { cookie })).body, null, 'the old cookie stays dead')
   })
 }
+
+// --- A request that began before a login -------------------------------------------------------------
+
+// /login regenerates the session: the old id is destroyed and the browser gets the new cookie. A
+// request that loaded the old session before, and writes it after, finds it gone (`update` is
+// false). Its response must carry no Set-Cookie at all: even one that only clears the cookie
+// would delete the new login cookie the browser now holds, and log the user out.
+const SLOW_ROUTES = [
+  ['a write', {}, '/slow-write'],
+  ['a read with rolling: true', { rolling: true }, '/slow-read'],
+  ['save() and a later write', {}, '/slow-save'],
+] as const
+
+for (const adapter of ADAPTERS) {
+  for (const [label, options, route] of SLOW_ROUTES) {
+    test(
+      t_(`${adapter} × memory: ${label} that began before a new login sends no Set-Cookie; the user stays logged in`),
+      async (t) => {
+        let entered!: () => void
+        const inside = new Promise<void>((resolve) => {
+          entered = resolve
+        })
+        let release!: () => void
+        const gate = new Promise<void>((resolve) => {
+          release = resolve
+        })
+        const slow = async () => {
+          entered()
+          await gate
+        }
+        const app = await startApp(
+          t,
+          adapter,
+          { store: memoryStore(), ...options },
+          {
+            '/login': (s, ctx) => {
+              s.regenerate()
+              s.user = ctx.q('user')
+            },
+            '/slow-write': async (s) => {
+              await slow()
+              s.lastSeen = 1
+            },
+            '/slow-read': async (s) => {
+              await slow()
+              return s.user
+            },
+            '/slow-save': async (s) => {
+              await slow()
+              s.lastSeen = 1
+              await s.save()
+              // Found gone: later writes of this request are not saved or sent either.
+              s.after = 1
+            },
+            '/whoami': (s) => s.user ?? null,
+          },
+        )
+        const c = app.client()
+        await c.get('/login?user=guest')
+        const pending = c.get(route)
+        await inside
+        t.is((await c.get('/login?user=alice')).status, 200)
+        t.is((await c.get('/whoami')).body, 'alice')
+        release()
+        const late = await pending
+        t.is(late.status, 200)
+        t.deepEqual(late.setCookie, [], 'no Set-Cookie: the browser holds a newer cookie')
+        t.is((await c.get('/whoami')).body, 'alice', 'still logged in as alice')
+      },
+    )
+  }
+}

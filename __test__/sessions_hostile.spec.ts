@@ -13,15 +13,24 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import test, { type ExecutionContext } from 'ava'
+import Fastify from 'fastify'
 import type { Duration } from '../src/duration'
 import { Keyring, type SecretInput } from '../src/keys'
 import { randomId } from '../src/random'
 import { seal } from '../src/seal'
+import { session as expressSession } from '../src/sessions/adapters/express'
+import { session as fastifySession } from '../src/sessions/adapters/fastify'
+import { session as fetchSession } from '../src/sessions/adapters/fetch'
+import { session as honoSession } from '../src/sessions/adapters/hono'
+import { session as koaSession } from '../src/sessions/adapters/koa'
+import { session as nodeSession } from '../src/sessions/adapters/node'
+import type { SameSite } from '../src/sessions/cookies'
 import { SessionManager } from '../src/sessions/manager'
-import { resolveOptions } from '../src/sessions/options'
+import { resolveOptions, type SessionOptions } from '../src/sessions/options'
+import { memoryGenerations } from '../src/sessions/revocation'
 import { cookieStore } from '../src/sessions/stores/cookie'
 import { encodeRecord } from '../src/sessions/stores/record'
-import type { SessionMeta } from '../src/sessions/stores/types'
+import type { ServerStore, SessionMeta, StoredSession } from '../src/sessions/stores/types'
 import { sign, unsign } from '../src/sign'
 import { SECRET, SECRET_2, t_ } from './helpers/backends'
 import { flipChar, isDeletion, parseSetCookie, type Reply, rawRequest, setCookiesNamed } from './helpers/http'
@@ -308,6 +317,101 @@ for (const adapter of ADAPTERS) {
     await assertFresh(t, app, `${NAME}=${sign(id, SECRET, { purpose: purposeOf(NAME) })}`, 'record of another id')
     t.deepEqual(app.invalid, ['ERR_EXPIRED', 'ERR_EXPIRED', 'ERR_BAD_FORMAT'])
   })
+
+  // A custom store is app code, and the core does not trust what it returns: a record without an
+  // expiry, with NaN or a string for it, a creation time in the future... would be a session the
+  // expiry and lifetime checks can never end. Each is ERR_BAD_FORMAT: a fresh session, not a 500.
+  for (const partial of [false, true]) {
+    test(
+      t_(
+        `${adapter}: a custom store${partial ? ' (partial)' : ''} returning malformed records → fresh session, never a 500 or an immortal one`,
+      ),
+      async (t) => {
+        const records = new Map<string, unknown>()
+        const store: ServerStore = {
+          kind: 'server',
+          partial,
+          get: async (id) => records.get(id) as StoredSession | undefined,
+          set: async () => {},
+          destroy: async (id) => {
+            records.delete(id)
+          },
+        }
+        const app = await startApp(t, adapter, { store, absoluteTtl: '2h' }, routes)
+        const now = Date.now()
+        const fields = new Map([
+          ['note', '"old data"'],
+          ['user', '"alice"'],
+        ])
+        /** A well-formed record with `change` applied: its cookie. */
+        const put = (change: (record: Record<string, unknown>, meta: Record<string, unknown>) => unknown = (r) => r) => {
+          const id = randomId()
+          const meta: Record<string, unknown> = { v: 1, id, c: now, e: now + HOUR }
+          const record: Record<string, unknown> = { meta, dataJson: ALICE, ...(partial ? { fields } : {}) }
+          records.set(id, change(record, meta))
+          return `${NAME}=${sign(id, SECRET, { purpose: purposeOf(NAME) })}`
+        }
+        const set = (key: string, value: unknown) => (r: Record<string, unknown>, meta: Record<string, unknown>) => {
+          meta[key] = value
+          return r
+        }
+        const drop = (key: string) => (r: Record<string, unknown>, meta: Record<string, unknown>) => {
+          delete meta[key]
+          return r
+        }
+        t.is((await whoami(app, put())).body.user, 'alice', 'control: a well-formed record opens')
+        const bad: Array<[string, ReturnType<typeof put>]> = [
+          ['no expiry', put(drop('e'))],
+          ['expiry NaN', put(set('e', Number.NaN))],
+          ['expiry Infinity', put(set('e', Number.POSITIVE_INFINITY))],
+          ['expiry a string', put(set('e', String(now + HOUR)))],
+          ['expiry null', put(set('e', null))],
+          ['expiry past the year 2106', put(set('e', 1e15))],
+          ['creation time in the future', put(set('c', now + 10 * HOUR))],
+          ['no creation time', put(drop('c'))],
+          ['creation time NaN', put(set('c', Number.NaN))],
+          ['no version', put(drop('v'))],
+          ['id of another session', put(set('id', randomId()))],
+          ['id not a string', put(set('id', 42))],
+          ['flash that is not lists', put(set('f', { notice: 'not a list' }))],
+          ['flash that is a list', put(set('f', ['x']))],
+          ['user not a string', put(set('u', 42))],
+          ['generation a string', put(set('g', '1'))],
+          ['generation negative', put(set('g', -1))],
+          ['no meta', put((r) => ({ ...r, meta: undefined }))],
+          ['meta an array', put((r) => ({ ...r, meta: [] }))],
+          ['data a String object', put((r) => ({ ...r, dataJson: new String(ALICE) }))],
+          ['data an object', put((r) => ({ ...r, dataJson: { user: 'alice' } }))],
+          ['the record as text', put((r) => encodeRecord(r as unknown as StoredSession))],
+          [
+            'a getter that throws',
+            put((r, meta) => {
+              Object.defineProperty(meta, 'e', {
+                get() {
+                  throw new Error('hostile')
+                },
+              })
+              return r
+            }),
+          ],
+        ]
+        if (partial) {
+          bad.push(
+            ['no fields', put((r) => ({ ...r, fields: undefined }))],
+            ['fields an array', put((r) => ({ ...r, fields: [...fields] }))],
+            ['fields with a value that is not text', put((r) => ({ ...r, fields: new Map([['user', 42]]) }))],
+          )
+        }
+        for (const [label, cookie] of bad) {
+          const before = app.invalid.length
+          const r = await assertFresh(t, app, cookie, label)
+          assertCleared(t, r, label)
+          t.deepEqual(app.invalid.slice(before), ['ERR_BAD_FORMAT'], label)
+        }
+        t.deepEqual(app.errors, [], 'no request failed')
+      },
+    )
+  }
 
   // --- Cookie headers: duplicates, malformed, huge -------------------------------------------------
 
@@ -661,6 +765,130 @@ test(t_('cookie rules: __Host- and __Secure- names, SameSite=None and Partitione
   }
   t.notThrows(() => new SessionManager({ secret: SECRET, cookie: { name: '__Host-s' } }))
   t.notThrows(() => new SessionManager({ secret: SECRET, cookie: { name: '__Secure-s', domain: 'example.com' } }))
+})
+
+// --- Options checked at construction ----------------------------------------------------------------
+
+/** Options that used to pass `new SessionManager()` and then fail every response (or be ignored). */
+const BAD_OPTIONS: Array<[unknown, string | RegExp]> = [
+  [{ cookie: { path: '/x;Domain=evil' } }, 'cookie.path'],
+  [{ cookie: { path: 'x' } }, 'cookie.path'],
+  [{ cookie: { path: `/${'p'.repeat(1024)}` } }, 'cookie.path'],
+  [{ cookie: { domain: 'evil.com; Secure' } }, 'cookie.domain'],
+  [{ cookie: { domain: 'ex ample.com' } }, 'cookie.domain'],
+  [{ cookie: { domain: '' } }, 'cookie.domain'],
+  [{ cookie: { name: 'a=b' } }, 'cookie.name'],
+  [{ cookie: { name: 'a;b' } }, 'cookie.name'],
+  [{ cookie: { name: '' } }, 'cookie.name'],
+  [{ cookie: { name: 42 } }, 'cookie.name'],
+  [{ cookie: { sameSite: true } }, /cookie\.sameSite.*express-session's `true` is 'strict'/],
+  [{ cookie: { sameSite: 'sometimes' } }, 'cookie.sameSite'],
+  [{ cookie: { secure: 'false' } }, 'cookie.secure'],
+  [{ cookie: { httpOnly: 1 } }, 'cookie.httpOnly'],
+  [{ cookie: { partitioned: 'yes' } }, 'cookie.partitioned'],
+  [{ cookie: 'keycard' }, 'cookie'],
+  [{ ttl: '100000d' }, /ttl reaches past the year 2106/],
+  [{ ttl: 2 ** 53 }, /ttl reaches past the year 2106/],
+  [{ ttl: 500 }, 'ttl'],
+  [{ ttl: -1 }, 'ttl'],
+  [{ ttl: 'forever' }, 'ttl'],
+  [{ absoluteTtl: 'a while' }, 'absoluteTtl'],
+  [{ rolling: 'yes' }, 'rolling'],
+  [{ saveUninitialized: 'no' }, 'saveUninitialized'],
+  [{ storeTimeout: '30d' }, 'storeTimeout'],
+  [{ storeTimeout: Number.NaN }, 'storeTimeout'],
+  [{ onInvalid: 'log' }, 'onInvalid'],
+  [{ allowInsecureKey: 'yes' }, 'allowInsecureKey'],
+  [{ store: 'memory' }, 'store'],
+  [{ store: {} }, 'store.kind'],
+  [{ store: { kind: 'server', get: async () => undefined } }, 'store.set'],
+  [{ store: { kind: 'server', get() {}, set() {}, destroy() {}, update: true } }, 'store.update'],
+  [{ store: { kind: 'cookie', chunkSize: 99_999, maxBytes: 99_999 } }, 'store.chunkSize'],
+  [{ revocation: { userOf: () => undefined } }, 'revocation.generations'],
+  [{ revocation: { generations: { get: () => 0, bump: () => 1 } } }, 'revocation.userOf'],
+  // Unknown names, with the option they most likely meant.
+  [{ saveUnitialized: true }, 'unknown session option `saveUnitialized`: did you mean `saveUninitialized`?'],
+  [{ rollling: true }, 'did you mean `rolling`?'],
+  [{ storeTimout: '1s' }, 'did you mean `storeTimeout`?'],
+  [{ tll: '1h' }, 'did you mean `ttl`?'],
+  [{ maxAge: 60_000 }, 'unknown session option `maxAge`: did you mean `ttl`?'],
+  [{ expires: new Date() }, 'did you mean `ttl`?'],
+  [{ keys: [SECRET] }, 'unknown session option `keys`: did you mean `secret`?'],
+  [{ name: 'sid' }, 'did you mean `cookie.name`?'],
+  [{ sameSite: 'lax' }, 'did you mean `cookie.sameSite`?'],
+  [{ resave: false }, /`resave`: keycard saves a session only when it changed/],
+  [{ genid: () => 'x' }, /`genid`: keycard makes every session id itself/],
+  [{ somethingElse: 1 }, /^unknown session option `somethingElse`$/],
+  [{ cookie: { maxAge: 60_000 } }, 'unknown session option `cookie.maxAge`: did you mean the top-level `ttl`?'],
+  [{ cookie: { httponly: true } }, 'did you mean `cookie.httpOnly`?'],
+  [{ cookie: { samesite: 'lax' } }, 'did you mean `cookie.sameSite`?'],
+  [{ cookie: { secrue: true } }, 'did you mean `cookie.secure`?'],
+  [{ cookie: { priority: 'high' } }, /^unknown session option `cookie.priority`$/],
+  ['a secret', 'session options must be an object'],
+]
+
+test(
+  t_('options: every option is checked by new SessionManager(): ERR_BAD_CONFIG naming it, with a hint for unknown names'),
+  (t) => {
+    for (const [options, message] of BAD_OPTIONS) {
+      const given = typeof options === 'object' ? { secret: SECRET, ...options } : options
+      const label = JSON.stringify(options)
+      const err = t.throws(() => new SessionManager(given as SessionOptions), { code: 'ERR_BAD_CONFIG' }, label)
+      if (typeof message === 'string') t.true(err?.message.includes(message), `${label}: ${err?.message}`)
+      else t.regex(err?.message ?? '', message, label)
+    }
+    // The ttl bound holds for the env value too.
+    t.throws(() => resolveOptions({ secret: SECRET }, { ...ENV, KEYCARD_SESSION_TTL_SECONDS: '9999999999' }), {
+      code: 'ERR_BAD_CONFIG',
+      message: /2106/,
+    })
+    // Control: every option, well-formed, in every accepted form.
+    const all: Required<Omit<SessionOptions, 'allowWeakKey'>> = {
+      secret: SECRET,
+      allowInsecureKey: false,
+      store: cookieStore({ maxBytes: 8000 }),
+      ttl: '30d',
+      absoluteTtl: '90d',
+      rolling: 'auto',
+      saveUninitialized: false,
+      cookie: {
+        name: '__Secure-s',
+        domain: 'Example.COM',
+        path: '/app',
+        secure: true,
+        httpOnly: true,
+        sameSite: 'none',
+        partitioned: true,
+      },
+      revocation: { userOf: (d) => d.user as string | undefined, generations: memoryGenerations() },
+      storeTimeout: '1s',
+      onInvalid: () => {},
+    }
+    t.notThrows(() => new SessionManager(all))
+    t.is(new SessionManager({ secret: SECRET, cookie: { sameSite: 'Strict' as SameSite } }).options.cookie.sameSite, 'strict')
+    // 50 years is long, but a session saved today can still carry it.
+    t.notThrows(() => new SessionManager({ secret: SECRET, ttl: 50 * 365 * 24 * HOUR }))
+  },
+)
+
+test(t_('options: every adapter refuses bad options when session(options) is called, before any request'), async (t) => {
+  const bad = { secret: SECRET, cookie: { path: '/x;Domain=evil' } } as SessionOptions
+  const typo = { secret: SECRET, saveUnitialized: true } as SessionOptions
+  for (const options of [bad, typo]) {
+    for (const [name, make] of [
+      ['express', expressSession],
+      ['node', nodeSession],
+      ['fetch', fetchSession],
+      ['koa', koaSession],
+      ['hono', honoSession],
+    ] as const) {
+      t.throws(() => make(options), { code: 'ERR_BAD_CONFIG' }, name)
+    }
+    // Fastify builds the manager when the plugin is registered: the app does not start.
+    const app = Fastify()
+    await t.throwsAsync(async () => app.register(fastifySession, options), { code: 'ERR_BAD_CONFIG' }, 'fastify')
+    await app.close()
+  }
 })
 
 test(t_('cookie rules: a __Host- session works end to end, chunks included'), async (t) => {

@@ -140,3 +140,69 @@ for (const kind of STORES) {
     t.is((await who(laptop)).user, 'alice', 'this device stays logged in')
   })
 }
+
+// The cookie store has nothing server-side to delete at logout, so a slow request that loaded the
+// session before /logout re-sets the old session when it commits after it (docs/SESSIONS.md,
+// "Revoking stateless sessions"). With `revocation`, a logout that calls revokeUser leaves that
+// re-set cookie dead: it carries the generation of before the logout, and is refused.
+for (const adapter of ADAPTERS) {
+  test(
+    t_(`${adapter} × cookie: a slow request that began before logout + revokeUser does not bring the session back`),
+    async (t) => {
+      const run = async (revocation: boolean) => {
+        let entered!: () => void
+        const inside = new Promise<void>((resolve) => {
+          entered = resolve
+        })
+        let release!: () => void
+        const gate = new Promise<void>((resolve) => {
+          release = resolve
+        })
+        const app: App = await startApp(
+          t,
+          adapter,
+          {
+            store: storeOf('cookie'),
+            revocation: revocation
+              ? { userOf: (d) => d.user as string | undefined, generations: memoryGenerations() }
+              : undefined,
+          },
+          {
+            ...routes,
+            '/slow-write': async (s) => {
+              entered()
+              await gate
+              s.lastSeen = 1
+            },
+            '/logout': async (s) => {
+              if (revocation) await app.manager.revokeUser(s.user)
+              s.destroy()
+            },
+          },
+        )
+        const c = await login(t, app, 'alice')
+        const preLogout = c.jar.snapshot()
+        const slow = c.get('/slow-write')
+        await inside
+        t.is((await c.get('/logout')).status, 200)
+        t.is((await who(c)).user, null, 'logged out')
+        release()
+        const late = await slow
+        t.is(late.status, 200)
+        const after = (await who(c)).user
+        const thief = app.client()
+        thief.jar.restore(preLogout)
+        return { app, after, old: (await who(thief)).user, resent: setCookiesNamed(late, NAME).some((l) => !isDeletion(l)) }
+      }
+      // Control, without revocation: the slow response re-sets the old session, which opens again.
+      const without = await run(false)
+      t.true(without.resent, 'control: the slow response carries the pre-logout session')
+      t.is(without.after, 'alice', 'control: without revocation the session comes back')
+      // With revocation and revokeUser at logout, the same response cannot bring it back.
+      const withRevocation = await run(true)
+      t.is(withRevocation.after, null, 'the browser stays logged out')
+      t.is(withRevocation.old, null, 'and the pre-logout cookie stays dead')
+      t.true(withRevocation.app.invalid.includes('ERR_REVOKED'))
+    },
+  )
+}

@@ -6,8 +6,13 @@
  */
 
 const CHUNK_SUFFIX = /^\.([1-9]\d?)$/
-/** More chunks than any cookie store allows (64 x 256 bytes at the least). */
-const MAX_CHUNKS = 64
+/**
+ * Most cookies one session may use: `name.1` .. `name.63` and a two-digit count. The manager
+ * refuses, at start-up, a cookie store whose maxBytes would need more.
+ * @example
+ * if (Math.ceil(maxBytes / chunkSize) > MAX_CHUNKS) throw new Error('too many chunks')
+ */
+export const MAX_CHUNKS = 64
 
 /** Whether `cookie` is `name` or one of its chunk cookies. */
 export function isSessionCookie(cookie: string, name: string): boolean {

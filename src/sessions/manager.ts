@@ -9,15 +9,16 @@
  */
 
 import { createError, type KeycardError } from '../errors'
+import type { Keyring } from '../keys'
 import { seal, unsealOrThrow } from '../seal'
 import { sign, unsign } from '../sign'
-import { cookieCount, isSessionCookie, joinChunks, splitChunks } from './chunks'
+import { cookieCount, isSessionCookie, joinChunks, MAX_CHUNKS, splitChunks } from './chunks'
 import { type CookieAttributes, MAX_COOKIE_BYTES, parseCookies, serializeCookie } from './cookies'
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from './options'
 import { changesBetween, dataToFields, dataToJson, fieldsToJson } from './serialize'
 import { newMeta, type Session, type SessionData, type SessionState, sessionObject, stateOf, toData } from './session'
 import { storeCall } from './store_call'
-import { decodeRecord, encodeRecord } from './stores/record'
+import { checkedRecord, decodeRecord, encodeRecord } from './stores/record'
 import type { CookieStore, ServerStore, SessionChanges, StoredSession } from './stores/types'
 
 /** What a request brought, beyond the session itself. */
@@ -28,6 +29,8 @@ interface RequestState extends SessionState {
   refused: boolean
   /** Saved by `save()` with a new id: its cookie still has to be sent. */
   cookiePending: boolean
+  /** Regenerated or destroyed by another request meanwhile: nothing more is saved or sent. */
+  lost: boolean
   /** The manager that loaded it: a session is committed by the manager it came from. */
   owner: object
   /** Partial stores: the data per key as loaded (null for a new session). */
@@ -35,6 +38,8 @@ interface RequestState extends SessionState {
 }
 
 const ID = /^[A-Za-z0-9_-]{43}$/
+/** A session id's length, to measure the signed id cookie at start-up. */
+const ID_SAMPLE = 'A'.repeat(43)
 
 /** The data as the store will hold it, and what changed since load (partial stores only). */
 interface Snapshot {
@@ -43,11 +48,32 @@ interface Snapshot {
   changes: SessionChanges | null
 }
 
+/**
+ * Bytes left for a value in the longest Set-Cookie line of this cookie. Browsers promise 4096
+ * bytes per cookie *with* its attributes (RFC 6265 §6.1): a longer line may be dropped, and the
+ * session with it. The attributes are measured as serialised, with the longest Max-Age this ttl
+ * gives (Expires is fixed-width); the name takes `.NN` (chunk cookies) or the value `NN*` (the
+ * first one), and '='.
+ */
+function valueRoom(name: string, attributes: CookieAttributes, ttl: number): number {
+  const line = serializeCookie('x', '', { ...attributes, maxAge: Math.ceil(ttl / 1000) })
+  return MAX_COOKIE_BYTES - (line.length - 'x='.length) - (name.length + 4)
+}
+
+/** A signed id as long as any: its length, and a purpose the keys cannot be derived for, are known at start-up. */
+function signedSample(keyring: Keyring, purpose: string): string {
+  try {
+    return sign(ID_SAMPLE, keyring, { purpose })
+  } catch (err) {
+    throw createError('ERR_BAD_CONFIG', `cookie.name cannot name a session cookie: ${(err as Error).message}`, err)
+  }
+}
+
 export class SessionManager<T extends SessionData = SessionData> {
   readonly options: ResolvedOptions
   readonly #purpose: string
   readonly #attributes: CookieAttributes
-  /** Sealed bytes per cookie: the store's chunk size, less what this cookie name needs. */
+  /** Sealed bytes per cookie: the store's chunk size, or less, so that every Set-Cookie line fits. */
   readonly #chunkSize: number
   /** Most cookies one session can use, and so most stale ones a response ever clears. */
   readonly #maxCookies: number
@@ -66,14 +92,27 @@ export class SessionManager<T extends SessionData = SessionData> {
       partitioned: cookie.partitioned,
     }
     const { store } = this.options
+    // Keys for this purpose are derived now: a cookie name too long to be one fails at start-up.
+    const signedId = signedSample(this.options.keyring, this.#purpose)
+    const room = valueRoom(cookie.name, this.#attributes, this.options.ttl)
     if (store.kind === 'cookie') {
-      // Browsers keep 4096 bytes of name + value: room for `name.NN` and the `NN*` count prefix.
-      this.#chunkSize = Math.min(store.chunkSize, MAX_COOKIE_BYTES - (cookie.name.length + 3) - 3)
-      if (this.#chunkSize < 256) throw createError('ERR_BAD_CONFIG', 'the session cookie name is too long to carry a session')
+      this.#chunkSize = Math.min(store.chunkSize, room)
+      if (this.#chunkSize < 256) {
+        throw createError('ERR_BAD_CONFIG', 'the session cookie name, domain and path are too long to carry a session')
+      }
       this.#maxCookies = Math.ceil(store.maxBytes / this.#chunkSize)
+      if (this.#maxCookies > MAX_CHUNKS) {
+        throw createError(
+          'ERR_BAD_CONFIG',
+          `the cookie store's maxBytes needs ${this.#maxCookies} cookies of ${this.#chunkSize} bytes here; at most ${MAX_CHUNKS * this.#chunkSize} bytes fit ${MAX_CHUNKS} cookies`,
+        )
+      }
     } else {
       this.#chunkSize = 0
       this.#maxCookies = 1
+      if (signedId.length > room) {
+        throw createError('ERR_BAD_CONFIG', 'the session cookie name, domain and path are too long for a 4096-byte cookie')
+      }
     }
   }
 
@@ -90,7 +129,7 @@ export class SessionManager<T extends SessionData = SessionData> {
     let refused = false
     const value = cookies.get(name)
     if (value !== undefined) {
-      stored = this.options.store.kind === 'cookie' ? this.#openCookie(value, cookies) : await this.#fetch(value)
+      stored = this.options.store.kind === 'cookie' ? this.#openCookie(value, cookies, now) : await this.#fetch(value, now)
       if (stored !== null) stored = await this.#check(stored, now)
       refused = stored === null
     }
@@ -116,6 +155,7 @@ export class SessionManager<T extends SessionData = SessionData> {
       cookieCount: Math.min(cookieCount(cookies, name), this.#maxCookies),
       refused: refused || (value !== undefined && data === null),
       cookiePending: false,
+      lost: false,
       loadedFields: data && stored ? (stored.fields ?? null) : null,
       owner: this,
     }
@@ -129,6 +169,7 @@ export class SessionManager<T extends SessionData = SessionData> {
    */
   async commit(session: Session<T>): Promise<string[]> {
     const state = this.#stateOf(session)
+    if (state.lost) return []
     const { store } = this.options
     const now = Date.now()
     // Loaded just before its absolute deadline, committed after it: the session is over.
@@ -155,10 +196,8 @@ export class SessionManager<T extends SessionData = SessionData> {
     const headers =
       store.kind === 'cookie' ? this.#sealCookies(store, stored, state, now) : await this.#write(store, stored, state, changed)
     if (headers === null) {
-      // Destroyed by another request meanwhile (a logout): do not bring it back.
-      this.#end(state)
-      state.destroyed = false
-      return this.#clearCookies(0, state.cookieCount)
+      this.#lost(state)
+      return []
     }
     this.#saved(state, stored, snapshot)
     state.flashChanged = false
@@ -186,7 +225,7 @@ export class SessionManager<T extends SessionData = SessionData> {
   }
 
   /** The joined, unsealed cookie session, or null (reported to onInvalid). */
-  #openCookie(value: string, cookies: Map<string, string>): StoredSession | null {
+  #openCookie(value: string, cookies: Map<string, string>, now: number): StoredSession | null {
     const sealed = joinChunks(value, cookies, this.options.cookie.name)
     if (sealed === null) return this.#refuse('ERR_BAD_FORMAT')
     const store = this.options.store as CookieStore
@@ -194,22 +233,32 @@ export class SessionManager<T extends SessionData = SessionData> {
 
     try {
       const text = unsealOrThrow<unknown>(sealed, this.options.keyring, { purpose: this.#purpose, maxSize: store.maxBytes })
-      return decodeRecord(text) ?? this.#refuse('ERR_BAD_FORMAT')
+      return this.#checked(decodeRecord(text), undefined, now)
     } catch (err) {
       return this.#refuse((err as KeycardError).code ?? 'ERR_BAD_FORMAT')
     }
   }
 
   /** The server-stored session named by a signed id cookie, or null. */
-  async #fetch(value: string): Promise<StoredSession | null> {
+  async #fetch(value: string, now: number): Promise<StoredSession | null> {
     const id = unsign(value, this.options.keyring, { purpose: this.#purpose })
     if (id === null || !ID.test(id)) return this.#refuse('ERR_BAD_SIGNATURE')
     const store = this.options.store as ServerStore
-    const stored = await this.#call(() => store.get(id))
+    const stored: unknown = await this.#call(() => store.get(id))
     // An unknown id is never adopted (fixation): the caller starts a session with a new id.
     if (stored === undefined) return this.#refuse('ERR_UNKNOWN_SESSION')
-    if (stored.meta.id !== id) return this.#refuse('ERR_BAD_FORMAT')
-    return stored
+    return this.#checked(stored, id, now)
+  }
+
+  /**
+   * The one place a record from any store is accepted: its shape, its id, and times the expiry
+   * and lifetime checks can work with (see checkedRecord). A bad one is ERR_BAD_FORMAT: the
+   * request gets a fresh session, never an error and never a session nothing can end.
+   */
+  #checked(record: unknown, id: string | undefined, now: number): StoredSession | null {
+    const { store } = this.options
+    const partial = store.kind === 'server' && store.partial === true
+    return checkedRecord(record, { id, now, partial }) ?? this.#refuse('ERR_BAD_FORMAT')
   }
 
   /** Expiry, absolute lifetime and revocation: the checks no store is trusted with. */
@@ -233,6 +282,21 @@ export class SessionManager<T extends SessionData = SessionData> {
     state.isNew = true
     state.loadedJson = '{}'
     state.destroyed = true
+  }
+
+  /**
+   * The session was regenerated or destroyed by another request while this one ran (a login, a
+   * logout). It is not written back, and for the rest of this request nothing is saved and no
+   * Set-Cookie is sent, not even one that clears: the browser may already hold the newer cookie
+   * of that other request, and any line for this cookie name would replace it (a request that
+   * began before /login would log the user out).
+   */
+  #lost(state: RequestState): void {
+    this.#end(state)
+    state.retired = []
+    state.destroyed = false
+    state.refused = false
+    state.lost = true
   }
 
   #refuse(code: string): null {
@@ -322,7 +386,7 @@ export class SessionManager<T extends SessionData = SessionData> {
   /**
    * Writes a server session: `set` when new, `touch` when unchanged (if the store has it), else
    * `update` (if the store has it) so that a session destroyed meanwhile is not written back.
-   * False when it was: the caller then ends this request's session too.
+   * False when it was (by `update` or `touch`): the caller then ends this request's session too.
    */
   async #put(store: ServerStore, stored: StoredSession, state: RequestState, changed: boolean): Promise<boolean> {
     const ttl = stored.meta.e - Date.now()
@@ -331,7 +395,8 @@ export class SessionManager<T extends SessionData = SessionData> {
       await this.#call(() => store.set(id, stored, ttl))
     } else if (!changed && store.touch) {
       const touch = store.touch.bind(store)
-      await this.#call(() => touch(id, stored, ttl))
+      // false: the session is gone (a store that cannot tell returns nothing).
+      return (await this.#call(() => touch(id, stored, ttl))) !== false
     } else if (store.update) {
       const update = store.update.bind(store)
       return this.#call(() => update(id, stored, ttl))
@@ -361,13 +426,14 @@ export class SessionManager<T extends SessionData = SessionData> {
   /** `save()`: server stores write now; a cookie session only checks that it can be saved. */
   async #save(state: RequestState): Promise<void> {
     const { store } = this.options
+    if (state.lost) return
     const snapshot = this.#snapshot(state)
     if (store.kind === 'cookie') return
     await this.#destroyRetired(store, state)
     const stored = await this.#stored(state, snapshot, Date.now())
     if (!(await this.#put(store, stored, state, true))) {
-      // Destroyed by another request meanwhile: this one's writes start a new session.
-      this.#end(state)
+      // Regenerated or destroyed by another request meanwhile: see #lost.
+      this.#lost(state)
       return
     }
     if (state.isNew) state.cookiePending = true

@@ -1,5 +1,5 @@
 /**
- * Session options: what the app passes, completed from the `KEYCARD_*` env vars of DESIGN.md,
+ * Session options: what the app passes, completed from the `KEYCARD_*` env vars (docs/SESSIONS.md),
  * then defaults. Explicit options win over env; a bad env value throws `ERR_BAD_CONFIG` when the
  * manager is built (start-up), never a silent default.
  */
@@ -7,7 +7,8 @@
 import { type Duration, toMilliseconds } from '../duration'
 import { createError } from '../errors'
 import { defaultKeyring, type KeyOptions, type Keyring, resolveKeyring, type SecretInput } from '../keys'
-import { checkCookieRules, type SameSite } from './cookies'
+import { checkCookieRules, type SameSite, serializeCookie } from './cookies'
+import { type OptionScope, refuseUnknownOptions } from './option_names'
 import type { GenerationStore } from './revocation'
 import { cookieStore } from './stores/cookie'
 import { memoryStore } from './stores/memory'
@@ -138,10 +139,170 @@ function storeOfKind(kind: StoreKind | undefined, env: Env): SessionStore {
   return cookieStore()
 }
 
+/** Every option name, so that an unknown one is refused (the type makes this list complete). */
+const OPTION_NAMES: Record<keyof SessionOptions, true> = {
+  secret: true,
+  allowInsecureKey: true,
+  allowWeakKey: true,
+  store: true,
+  ttl: true,
+  absoluteTtl: true,
+  rolling: true,
+  saveUninitialized: true,
+  cookie: true,
+  revocation: true,
+  storeTimeout: true,
+  onInvalid: true,
+}
+
+const COOKIE_OPTION_NAMES: Record<keyof SessionCookieOptions, true> = {
+  name: true,
+  domain: true,
+  path: true,
+  secure: true,
+  httpOnly: true,
+  sameSite: true,
+  partitioned: true,
+}
+
+/** Top-level names of express-session and cookie-session (which puts cookie attributes there too). */
+const TOP_LEVEL: OptionScope = {
+  prefix: '',
+  known: Object.keys(OPTION_NAMES),
+  aliases: {
+    maxAge: '`ttl`',
+    expires: '`ttl`',
+    keys: '`secret`',
+    name: '`cookie.name`',
+    domain: '`cookie.domain`',
+    path: '`cookie.path`',
+    secure: '`cookie.secure`',
+    httpOnly: '`cookie.httpOnly`',
+    sameSite: '`cookie.sameSite`',
+    partitioned: '`cookie.partitioned`',
+  },
+  notNeeded: {
+    resave: 'keycard saves a session only when it changed (see `rolling`)',
+    genid: 'keycard makes every session id itself (256 bits from the OS CSPRNG)',
+    unset: 'call `session.destroy()` to end a session',
+    signed: 'the session cookie is always signed or sealed',
+  },
+}
+
+const COOKIE_LEVEL: OptionScope = {
+  prefix: 'cookie.',
+  known: Object.keys(COOKIE_OPTION_NAMES),
+  aliases: { maxAge: 'the top-level `ttl`', expires: 'the top-level `ttl`' },
+  notNeeded: { signed: 'the session cookie is always signed or sealed' },
+}
+
+/** Sealed cookies carry their expiry in 32-bit seconds (docs/FORMATS.md): nothing can outlive 2106. */
+const LATEST_EXPIRY_MS = 0xffff_ffff * 1000
+/** setTimeout's largest delay: a longer one fires after 1 ms, so every store call would time out. */
+const LONGEST_TIMEOUT_MS = 2 ** 31 - 1
+
+function badConfig(message: string): never {
+  throw createError('ERR_BAD_CONFIG', message)
+}
+
+/** A duration option in ms, or ERR_BAD_CONFIG naming it. */
+function durationOption(value: unknown, name: string): number {
+  try {
+    return toMilliseconds(value as Duration, name)
+  } catch (err) {
+    return badConfig((err as Error).message)
+  }
+}
+
+function booleanOption(value: unknown, name: string): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') badConfig(`${name} must be true or false`)
+  return value as boolean | undefined
+}
+
+function functionOption(value: unknown, name: string): void {
+  if (typeof value !== 'function') badConfig(`${name} must be a function`)
+}
+
+/** `run()`, with the cookie serialiser's complaint turned into ERR_BAD_CONFIG naming the option. */
+function cookieCheck(option: string, run: () => unknown): void {
+  try {
+    run()
+  } catch (err) {
+    badConfig(`${option}: ${(err as Error).message}`)
+  }
+}
+
+function sameSiteOption(value: unknown): SameSite | undefined {
+  if (value === undefined) return undefined
+  const lower = typeof value === 'string' ? value.toLowerCase() : undefined
+  if (lower === 'strict' || lower === 'lax' || lower === 'none') return lower
+  // express-session takes `true` for Strict; here it would mean nothing a browser understands.
+  const hint = value === true ? " (express-session's `true` is 'strict')" : ''
+  return badConfig(`cookie.sameSite must be 'strict', 'lax' or 'none'${hint}`)
+}
+
+/**
+ * The cookie every response will carry, checked now: a name, domain or path the serialiser
+ * refuses would otherwise pass start-up and then fail every response with a 500.
+ */
+function checkCookie(cookie: ResolvedOptions['cookie'], ttl: number): void {
+  const { name } = cookie
+  // Chunk cookies are named `name.1`...`name.63`: valid whenever `name` is ('.' is a token char).
+  // (Secure and Path=/ here so that only the name itself is judged, whatever its prefix.)
+  cookieCheck('cookie.name', () => serializeCookie(name, '', { secure: true, path: '/' }))
+  if (cookie.domain !== undefined) cookieCheck('cookie.domain', () => serializeCookie('x', '', { domain: cookie.domain }))
+  cookieCheck('cookie.path', () => serializeCookie('x', '', { path: cookie.path }))
+  // Prefix rules (`__Host-`, `__Secure-`), SameSite=None and Partitioned without Secure.
+  checkCookieRules(name, cookie)
+  // Everything together, with the longest Max-Age (and Expires) this ttl gives.
+  cookieCheck('cookie', () => serializeCookie(`${name}.63`, '', { ...cookie, maxAge: Math.ceil(ttl / 1000) }))
+}
+
+/** The store option: one of keycard's, or a custom one with the methods the core calls. */
+function checkStore(store: unknown): SessionStore {
+  if (typeof store !== 'object' || store === null)
+    return badConfig('store must be a session store (cookieStore(), memoryStore()...)')
+  const s = store as Record<string, unknown>
+  if (s.kind === 'cookie') {
+    const { chunkSize, maxBytes } = s as { chunkSize: number; maxBytes: number }
+    if (!Number.isInteger(chunkSize) || chunkSize < 256 || chunkSize > 4000)
+      badConfig('store.chunkSize must be an integer 256..4000')
+    if (!Number.isInteger(maxBytes) || maxBytes < chunkSize || maxBytes > 64 * chunkSize) {
+      badConfig('store.maxBytes must be an integer from chunkSize to 64 chunks')
+    }
+  } else if (s.kind === 'server') {
+    for (const method of ['get', 'set', 'destroy']) functionOption(s[method], `store.${method}`)
+    for (const method of ['update', 'touch']) if (s[method] !== undefined) functionOption(s[method], `store.${method}`)
+    booleanOption(s.partial, 'store.partial')
+  } else {
+    badConfig("store.kind must be 'cookie' or 'server'")
+  }
+  return store as SessionStore
+}
+
+function checkRevocation(revocation: unknown): void {
+  if (revocation === undefined) return
+  if (typeof revocation !== 'object' || revocation === null) badConfig('revocation must be { userOf, generations }')
+  const { userOf, generations } = revocation as { userOf?: unknown; generations?: Record<string, unknown> }
+  functionOption(userOf, 'revocation.userOf')
+  if (typeof generations !== 'object' || generations === null) badConfig('revocation.generations must be a GenerationStore')
+  functionOption(generations.get, 'revocation.generations.get')
+  functionOption(generations.bump, 'revocation.generations.bump')
+}
+
 let warnedInsecure = false
 
-/** Options + env + defaults, validated; throws ERR_BAD_CONFIG / ERR_INVALID_ARGUMENT at start-up. */
+/**
+ * Options + env + defaults, validated: every option is checked here, at start-up, so a bad one is
+ * `ERR_BAD_CONFIG` naming it (a bad secret keeps its key error code) rather than a failure of
+ * every request later.
+ */
 export function resolveOptions(options: SessionOptions, env: Env = process.env): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) badConfig('session options must be an object')
+  refuseUnknownOptions(options, TOP_LEVEL)
+  const given: SessionCookieOptions = options.cookie ?? {}
+  if (typeof given !== 'object' || given === null) badConfig('cookie must be an object of cookie options')
+  refuseUnknownOptions(given, COOKIE_LEVEL)
   // Every env value is parsed, even where an option overrides it: a bad one is a deployment
   // mistake that should fail now, not the day someone removes the option.
   const fromEnv = {
@@ -154,21 +315,21 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
     sameSite: envSameSite(env),
     store: envStoreKind(env),
   }
-  const ttl = options.ttl !== undefined ? toMilliseconds(options.ttl, 'ttl') : (fromEnv.ttl ?? 86_400_000)
-  if (ttl < 1000) throw createError('ERR_INVALID_ARGUMENT', 'ttl must be at least one second')
-  const absoluteTtl = options.absoluteTtl === undefined ? 0 : toMilliseconds(options.absoluteTtl, 'absoluteTtl')
-  const given = options.cookie ?? {}
+  const ttl = options.ttl !== undefined ? durationOption(options.ttl, 'ttl') : (fromEnv.ttl ?? 86_400_000)
+  if (ttl < 1000) badConfig('ttl must be at least one second')
+  // Checked against today: a session saved now must be able to carry its expiry.
+  if (Date.now() + ttl > LATEST_EXPIRY_MS) badConfig('ttl reaches past the year 2106, the latest expiry a session can carry')
+  const absoluteTtl = options.absoluteTtl === undefined ? 0 : durationOption(options.absoluteTtl, 'absoluteTtl')
   const cookie = {
     name: given.name ?? fromEnv.name ?? 'keycard',
     domain: given.domain ?? fromEnv.domain,
     path: given.path ?? fromEnv.path ?? '/',
-    secure: given.secure ?? fromEnv.secure ?? true,
-    httpOnly: given.httpOnly ?? fromEnv.httpOnly ?? true,
-    sameSite: given.sameSite ?? fromEnv.sameSite ?? 'lax',
-    partitioned: given.partitioned ?? false,
+    secure: booleanOption(given.secure, 'cookie.secure') ?? fromEnv.secure ?? true,
+    httpOnly: booleanOption(given.httpOnly, 'cookie.httpOnly') ?? fromEnv.httpOnly ?? true,
+    sameSite: sameSiteOption(given.sameSite) ?? fromEnv.sameSite ?? 'lax',
+    partitioned: booleanOption(given.partitioned, 'cookie.partitioned') ?? false,
   }
-  // Chunk names (`name.1`...) and the attributes must pass the same rules as the name itself.
-  checkCookieRules(cookie.name, cookie)
+  checkCookie(cookie, ttl)
   if (!cookie.secure && env.NODE_ENV !== 'development' && env.NODE_ENV !== 'test' && !warnedInsecure) {
     warnedInsecure = true
     process.emitWarning(
@@ -177,21 +338,25 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
     )
   }
   if (options.rolling !== undefined && typeof options.rolling !== 'boolean' && options.rolling !== 'auto') {
-    throw createError('ERR_INVALID_ARGUMENT', "rolling must be true, false or 'auto'")
+    badConfig("rolling must be true, false or 'auto'")
   }
-  if (options.revocation !== undefined && typeof options.revocation?.userOf !== 'function') {
-    throw createError('ERR_INVALID_ARGUMENT', 'revocation needs userOf(data) and generations')
-  }
+  booleanOption(options.saveUninitialized, 'saveUninitialized')
+  booleanOption(options.allowInsecureKey, 'allowInsecureKey')
+  booleanOption(options.allowWeakKey, 'allowWeakKey')
+  checkRevocation(options.revocation)
+  if (options.onInvalid !== undefined) functionOption(options.onInvalid, 'onInvalid')
+  const storeTimeout = Math.max(1, durationOption(options.storeTimeout ?? 2000, 'storeTimeout'))
+  if (storeTimeout > LONGEST_TIMEOUT_MS) badConfig('storeTimeout must be at most 2147483647 ms (about 24 days)')
   return {
     keyring: options.secret !== undefined ? resolveKeyring(options.secret, options) : defaultKeyring(options),
-    store: options.store ?? storeOfKind(fromEnv.store, env),
+    store: options.store !== undefined ? checkStore(options.store) : storeOfKind(fromEnv.store, env),
     ttl,
     absoluteTtl,
     rolling: options.rolling ?? 'auto',
     saveUninitialized: options.saveUninitialized ?? false,
     cookie,
     revocation: options.revocation,
-    storeTimeout: Math.max(1, toMilliseconds(options.storeTimeout ?? 2000, 'storeTimeout')),
+    storeTimeout,
     onInvalid: options.onInvalid ?? (() => {}),
   }
 }

@@ -10,9 +10,12 @@ import { createError } from '../../errors'
 import type { CookieStore } from './types'
 
 export interface CookieStoreOptions {
-  /** Largest sealed session over all its cookies, in bytes. Default 12000 (three cookies). */
+  /** Largest sealed session over all its cookies, in bytes. Default 12000 (three or four cookies). */
   maxBytes?: number
-  /** Sealed bytes per cookie. Default 4000 (browsers keep 4096 bytes of name + value). */
+  /**
+   * Most sealed bytes per cookie. Default 4000. The manager uses less when the cookie's name and
+   * attributes need it: every Set-Cookie line, attributes included, stays within 4096 bytes.
+   */
   chunkSize?: number
 }
 

@@ -3,6 +3,9 @@
  * sealed plaintext): the metadata as JSON, a newline, then the data JSON. JSON.stringify never
  * emits a raw newline, so the first one separates the two, and the data JSON comes back as the
  * exact text that was saved (the core compares it to see whether a request changed anything).
+ *
+ * `checkedRecord` is the one check every record passes before the core uses it, whatever store
+ * (keycard's, or an app's own) returned it.
  */
 
 import type { SessionMeta, StoredSession } from './types'
@@ -12,20 +15,90 @@ export function encodeRecord(session: StoredSession): string {
 }
 
 const ID = /^[A-Za-z0-9_-]{43}$/
+/** The latest expiry a session can carry (sealed cookies keep it in 32-bit seconds). */
+const LATEST_MS = 0xffff_ffff * 1000
+/**
+ * How far ahead of this server's clock a creation time may be: servers sharing a store disagree
+ * by a little. Further ahead, the absolute lifetime (counted from it) would be stretched.
+ */
+const CLOCK_SKEW_MS = 5 * 60_000
 
+const isTime = (value: unknown): value is number =>
+  Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= LATEST_MS
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** Flash messages: lists of values, by key. */
+function isFlash(value: unknown): value is Record<string, unknown[]> {
+  return isPlainObject(value) && Object.values(value).every(Array.isArray)
+}
+
+/** Whether `value` has the shape of the core's metadata (see SessionMeta). */
 function isMeta(value: unknown): value is SessionMeta {
-  if (typeof value !== 'object' || value === null) return false
-  const meta = value as Record<string, unknown>
+  if (!isPlainObject(value)) return false
+  const meta = value
   return (
     meta.v === 1 &&
     typeof meta.id === 'string' &&
     ID.test(meta.id) &&
-    Number.isSafeInteger(meta.c) &&
-    Number.isSafeInteger(meta.e) &&
-    (meta.f === undefined || (typeof meta.f === 'object' && meta.f !== null && !Array.isArray(meta.f))) &&
+    isTime(meta.c) &&
+    isTime(meta.e) &&
+    (meta.f === undefined || isFlash(meta.f)) &&
     (meta.u === undefined || typeof meta.u === 'string') &&
-    (meta.g === undefined || Number.isSafeInteger(meta.g))
+    (meta.g === undefined || (Number.isSafeInteger(meta.g) && (meta.g as number) >= 0))
   )
+}
+
+/** Per-key JSON texts as a Map, from a Map or a plain object of strings; null for anything else. */
+function fieldsOf(value: unknown): Map<string, string> | null {
+  const entries = value instanceof Map ? [...value] : isPlainObject(value) ? Object.entries(value) : null
+  if (entries === null || !entries.every(([key, json]) => typeof key === 'string' && typeof json === 'string')) return null
+  return new Map(entries as Array<[string, string]>)
+}
+
+/**
+ * A session record a store returned, checked and copied, or null when it is not one. Every record
+ * goes through here before the core uses it, whatever store it came from: a store's own bug (a
+ * record without an expiry, `e: NaN`, a creation time in the future...) must give a fresh session,
+ * never one that the expiry and lifetime checks cannot end. A throwing getter or Proxy is "not one"
+ * too. The copy is what the core keeps: the store's object is never read again.
+ *
+ * `id`: the id the record was asked for (server stores); `partial`: the store keeps data per key
+ * and must return `fields` (a Map, or an object, of JSON texts by key).
+ * @example
+ * const stored = checkedRecord(await store.get(id), { id, now: Date.now(), partial: store.partial === true })
+ * if (stored === null) onInvalid('ERR_BAD_FORMAT')
+ */
+export function checkedRecord(value: unknown, expected: { id?: string; now: number; partial: boolean }): StoredSession | null {
+  try {
+    if (typeof value !== 'object' || value === null) return null
+    const { meta, dataJson, fields } = value as Record<string, unknown>
+    if (!isPlainObject(meta) || typeof dataJson !== 'string') return null
+    // Each field is read once, into a copy, and the copy is checked: a getter cannot answer the
+    // check with one value and the core with another.
+    const { v, id, c, e, f, u, g } = meta
+    const copy = { v, id, c, e } as SessionMeta
+    if (f !== undefined) {
+      if (!isPlainObject(f)) return null
+      const flash: Record<string, unknown[]> = Object.create(null)
+      for (const [key, list] of Object.entries(f)) flash[key] = Array.isArray(list) ? [...list] : (list as unknown[])
+      copy.f = flash
+    }
+    if (u !== undefined) copy.u = u as string
+    if (g !== undefined) copy.g = g as number
+    if (!isMeta(copy)) return null
+    if (expected.id !== undefined && copy.id !== expected.id) return null
+    if (copy.c > expected.now + CLOCK_SKEW_MS) return null
+    if (!expected.partial) return { meta: copy, dataJson }
+    const perKey = fieldsOf(fields)
+    return perKey === null ? null : { meta: copy, dataJson, fields: perKey }
+  } catch {
+    return null
+  }
 }
 
 /** The session in `text`, or null when it is not one (a store returning junk is not trusted). */

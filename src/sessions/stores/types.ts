@@ -63,9 +63,12 @@ export interface ServerStore {
   /**
    * Extends the session's life without rewriting its data: it must store `session.meta` (whose
    * expiry `e` the core checks on every load) and extend the TTL. Optional: the core calls `set`
-   * (or `update`) otherwise.
+   * (or `update`) otherwise. Resolves to false when the session no longer exists (nothing is
+   * written then, and the core sends no cookie for it); a store that cannot tell resolves to
+   * nothing.
    */
-  touch?(id: string, session: StoredSession, ttlMs: number): Promise<void>
+  // biome-ignore lint/suspicious/noConfusingVoidType: stores whose touch is typed Promise<void> must still fit
+  touch?(id: string, session: StoredSession, ttlMs: number): Promise<boolean | void>
 }
 
 /** The stateless store: the whole session sealed into the cookie (see stores/cookie.ts). */

@@ -101,9 +101,9 @@ export class RedisSessionStore implements ServerStore {
     return Number(await this.#redis.run(UPDATE, this.prefix + id, args)) === 1
   }
 
-  async touch(id: string, session: StoredSession, ttlMs: number): Promise<void> {
-    // A session deleted meanwhile is not brought back: the next request finds no session.
-    await this.#redis.run(TOUCH, this.prefix + id, [this.#pttl(ttlMs), ...this.#metaPair(session)])
+  async touch(id: string, session: StoredSession, ttlMs: number): Promise<boolean> {
+    // A session deleted meanwhile is not brought back: false, and the core sends no cookie for it.
+    return Number(await this.#redis.run(TOUCH, this.prefix + id, [this.#pttl(ttlMs), ...this.#metaPair(session)])) === 1
   }
 
   async destroy(id: string): Promise<void> {
