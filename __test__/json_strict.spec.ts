@@ -1,5 +1,5 @@
 import test from 'ava'
-import { hasDuplicateKeys, parseJsonObject, stringifyStrict } from '../src/json_strict'
+import { hasDuplicateKeys, parseJsonObject, stringifyStrict } from '../src/lib/json_strict'
 import { t_ } from './helpers/backends'
 
 test(t_('json: duplicate keys are found at any depth, after unescaping'), (t) => {

@@ -1,6 +1,6 @@
 import test from 'ava'
 import { sign, signToken, unsign, verifyToken } from '../src/index'
-import { limitOf, purposeOf, timeOf } from '../src/options'
+import { limitOf, purposeOf, timeOf } from '../src/lib/options'
 import { SECRET, t_ } from './helpers/backends'
 
 test(t_('options: purpose is a string, empty when absent'), (t) => {

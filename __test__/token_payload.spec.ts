@@ -1,5 +1,5 @@
 import test from 'ava'
-import { encodeClaims, encodeClaimsReference, type Registered } from '../src/token_payload'
+import { encodeClaims, encodeClaimsReference, type Registered } from '../src/token/payload'
 import { t_ } from './helpers/backends'
 
 const registeredSets: Registered[] = [

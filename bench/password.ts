@@ -21,7 +21,7 @@ import { argon2id as wasmArgon2id, argon2Verify as wasmVerify } from 'hash-wasm'
 import { loadBackend } from '../src/backend'
 import type { Backend } from '../src/backend/types'
 import { PRESETS, verifyPassword } from '../src/password'
-import { DEFAULT_LIMITS, formatPhc, parseStoredHash } from '../src/password_phc'
+import { DEFAULT_LIMITS, formatPhc, parseStoredHash } from '../src/password/phc'
 
 // --- Identical parameters for every contender --------------------------------------------------
 

@@ -6,9 +6,9 @@
 
 import { activeBackend } from './backend'
 import { type CacheCore, type CacheStats, KIND_BYTES, KIND_JSON, KIND_TEXT } from './backend/types'
-import { refuseDetached } from './detached'
-import { type Duration, toMilliseconds } from './duration'
 import { createError } from './errors'
+import { refuseDetached } from './lib/detached'
+import { type Duration, toMilliseconds } from './lib/duration'
 
 export type { CacheStats } from './backend/types'
 

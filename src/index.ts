@@ -6,7 +6,6 @@
 export { type BackendInfo, backend } from './backend'
 export { Cache, type CacheOptions, type CacheSetOptions, type CacheStats } from './cache'
 export { createCsrfToken, verifyCsrfToken } from './csrf'
-export type { Duration } from './duration'
 export {
   AbortError,
   BackendError,
@@ -20,6 +19,7 @@ export {
   VerificationError,
 } from './errors'
 export { type KeyOptions, Keyring, type KeyringEntry, type Secret, type SecretInput } from './keys'
+export type { Duration } from './lib/duration'
 export {
   type Argon2Params,
   hashPassword,

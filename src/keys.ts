@@ -11,9 +11,9 @@
 
 import { activeBackend } from './backend'
 import type { Backend, MacKeys, SealKeys } from './backend/types'
-import { refuseDetached } from './detached'
-import { encodeBase64Url } from './encoding'
 import { createError } from './errors'
+import { refuseDetached } from './lib/detached'
+import { encodeBase64Url } from './lib/encoding'
 
 /** A secret: a string (its UTF-8 bytes count) or bytes, at least 32 bytes long. */
 export type Secret = string | Uint8Array

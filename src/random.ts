@@ -2,7 +2,7 @@
 
 import { activeBackend } from './backend'
 import { createError } from './errors'
-import { bytesOf } from './options'
+import { bytesOf } from './lib/options'
 
 /**
  * `bytes` bytes (16 to 1024, default 32 = 256 bits) from the OS CSPRNG, as base64url without

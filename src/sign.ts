@@ -10,8 +10,8 @@ import { activeBackend } from './backend'
 import type { MacKeys } from './backend/types'
 import { createError } from './errors'
 import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
-import { limitOf, purposeOf } from './options'
-import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from './verify_result'
+import { limitOf, purposeOf } from './lib/options'
+import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from './lib/verify_result'
 
 export interface SignOptions extends KeyOptions {
   /** What the value is for (e.g. the cookie name); a value only verifies for its purpose. Default ''. */

@@ -4,11 +4,11 @@
  * manager is built (start-up), never a silent default.
  */
 
-import { type Duration, toMilliseconds } from '../duration'
 import { createError } from '../errors'
 import { defaultKeyring, type KeyOptions, type Keyring, resolveKeyring, type SecretInput } from '../keys'
+import { type Duration, toMilliseconds } from '../lib/duration'
+import { type OptionScope, refuseUnknownOptions } from '../lib/option_names'
 import { checkCookieRules, type SameSite, serializeCookie } from './cookies'
-import { type OptionScope, refuseUnknownOptions } from './option_names'
 import type { GenerationStore } from './revocation'
 import { cookieStore } from './stores/cookie'
 import { memoryStore } from './stores/memory'

@@ -1,9 +1,9 @@
 /** The pure-TypeScript backend: node:crypto only. */
 
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
-import { encodeBase64Url } from '../../encoding'
 import { createError } from '../../errors'
-import { CEILINGS, checkParams } from '../../password_phc'
+import { encodeBase64Url } from '../../lib/encoding'
+import { CEILINGS, checkParams } from '../../password/phc'
 import type { Backend } from '../types'
 import { openFallbackCache } from './cache'
 import { FallbackMacKeys } from './mac_keys'

@@ -13,8 +13,8 @@ import {
   type KeyObject,
   randomFillSync,
 } from 'node:crypto'
-import { decodeBase64Url } from '../../encoding'
 import { createError } from '../../errors'
+import { decodeBase64Url } from '../../lib/encoding'
 import {
   KIND_BYTES,
   KIND_JSON,

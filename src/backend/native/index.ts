@@ -5,8 +5,8 @@
  */
 
 import { availableParallelism } from 'node:os'
-import { toBuffer } from '../../encoding'
 import { createError, type ErrorCode, fromNativeError, type KeycardError } from '../../errors'
+import { toBuffer } from '../../lib/encoding'
 import { isAborted, onAbort, raceAbort, signalOf } from '../abort'
 import { limiter } from '../limiter'
 import type { Backend, MacKeys, SealKeys } from '../types'

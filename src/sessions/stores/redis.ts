@@ -18,8 +18,8 @@
  * app.use(session({ store: redisStore({ client: new Redis(process.env.REDIS_URL) }) }))
  */
 
-import { type Duration, toMilliseconds } from '../../duration'
 import { createError } from '../../errors'
+import { type Duration, toMilliseconds } from '../../lib/duration'
 import type { GenerationStore } from '../revocation'
 import { openUrl, type RedisCommands, wrapClient } from './redis/client'
 import { generationsOver } from './redis/generations'

@@ -11,7 +11,7 @@
  * refuses them instead (`stringifyStrict`).
  */
 
-import { createError } from './errors'
+import { createError } from '../errors'
 
 /**
  * True when some object in `text` repeats a key. `text` must already be valid JSON (call this

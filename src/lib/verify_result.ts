@@ -4,8 +4,8 @@
  * an ordinary event on the request path and building an Error (with its stack) costs microseconds.
  */
 
-import { VERIFY_BAD_FORMAT, VERIFY_BAD_SIGNATURE, VERIFY_UNKNOWN_KEY } from './backend/types'
-import { createError, type ErrorCode, type KeycardError } from './errors'
+import { VERIFY_BAD_FORMAT, VERIFY_BAD_SIGNATURE, VERIFY_UNKNOWN_KEY } from '../backend/types'
+import { createError, type ErrorCode, type KeycardError } from '../errors'
 
 export class Failure {
   constructor(

@@ -3,7 +3,7 @@
  * strings such as '500ms', '30s', '15m', '2h', '7d', '1w' are accepted everywhere.
  */
 
-import { createError } from './errors'
+import { createError } from '../errors'
 
 export type Duration = number | string
 

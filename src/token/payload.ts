@@ -8,7 +8,7 @@
  * registered claim itself (options win, so it must be replaced in place) or a `toJSON` method.
  */
 
-import { stringifyStrict } from './json_strict'
+import { stringifyStrict } from '../lib/json_strict'
 
 /** Registered claims keycard writes, in the order it writes them. */
 export const REGISTERED = ['iat', 'exp', 'nbf', 'aud', 'iss', 'sub', 'pur'] as const

@@ -4,10 +4,10 @@
  * of stored hashes and verification of bcrypt hashes for migration.
  */
 
-import { activeBackend } from './backend'
-import { signalOf } from './backend/abort'
-import { createError } from './errors'
-import { bytesOf } from './options'
+import { activeBackend } from '../backend'
+import { signalOf } from '../backend/abort'
+import { createError } from '../errors'
+import { bytesOf } from '../lib/options'
 import {
   type Argon2Params,
   checkParams,
@@ -17,9 +17,9 @@ import {
   parseStoredHash,
   type StoredHash,
   storedNeedsRehash,
-} from './password_phc'
+} from './phc'
 
-export type { Argon2Params, PasswordLimits } from './password_phc'
+export type { Argon2Params, PasswordLimits } from './phc'
 
 /**
  * Named cost presets. `owasp` (default) is the OWASP Password Storage Cheat Sheet's argon2id

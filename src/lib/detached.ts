@@ -7,7 +7,7 @@
  * as empty data would lose data silently, so keycard refuses both with `ERR_INVALID_ARGUMENT`.
  */
 
-import { createError } from './errors'
+import { createError } from '../errors'
 
 /**
  * Throws `ERR_INVALID_ARGUMENT` when `bytes` is detached or out of bounds. Costs one property read

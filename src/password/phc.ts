@@ -6,7 +6,7 @@
  * `$2a$`/`$2b$`/`$2y$` hashes are recognised for migration. argon2i, argon2d and v=16 are refused.
  */
 
-import { createError } from './errors'
+import { createError } from '../errors'
 
 /** argon2id cost parameters; lengths in bytes. */
 export interface Argon2Params {

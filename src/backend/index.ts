@@ -7,11 +7,11 @@
  */
 
 import { debuglog } from 'node:util'
-import { fallbackBackend } from './backend/fallback/index'
-import { createNativeBackend } from './backend/native/index'
-import { loadNative } from './backend/native/load'
-import type { Backend, BackendName } from './backend/types'
-import { createError, type KeycardError } from './errors'
+import { createError, type KeycardError } from '../errors'
+import { fallbackBackend } from './fallback/index'
+import { createNativeBackend } from './native/index'
+import { loadNative } from './native/load'
+import type { Backend, BackendName } from './types'
 
 const debug = debuglog('keycard')
 

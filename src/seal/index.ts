@@ -9,7 +9,7 @@
  * Values JSON would silently change (a Map, NaN…) are refused: see `stringifyStrict`.
  */
 
-import { activeBackend } from './backend'
+import { activeBackend } from '../backend'
 import {
   KIND_JSON,
   KIND_TEXT,
@@ -18,14 +18,14 @@ import {
   OPEN_NOT_YET_VALID,
   OPEN_UNKNOWN_KEY,
   OPEN_WRONG_PURPOSE,
-} from './backend/types'
-import { refuseDetached } from './detached'
-import { type Duration, toMilliseconds } from './duration'
-import { createError } from './errors'
-import { stringifyStrict } from './json_strict'
-import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
-import { limitOf, purposeOf, timeOf } from './options'
-import { BAD_FORMAT, Failure, orNull, orThrow } from './verify_result'
+} from '../backend/types'
+import { createError } from '../errors'
+import { type KeyOptions, resolveKeyring, type SecretInput } from '../keys'
+import { refuseDetached } from '../lib/detached'
+import { type Duration, toMilliseconds } from '../lib/duration'
+import { stringifyStrict } from '../lib/json_strict'
+import { limitOf, purposeOf, timeOf } from '../lib/options'
+import { BAD_FORMAT, Failure, orNull, orThrow } from '../lib/verify_result'
 
 export interface SealOptions extends KeyOptions {
   /** What the value is for (e.g. the cookie name); it only unseals for this purpose. Default ''. */

@@ -3,8 +3,8 @@
  * `ERR_INVALID_ARGUMENT`, never a silent default.
  */
 
+import { createError } from '../errors'
 import { refuseDetached } from './detached'
-import { createError } from './errors'
 
 /**
  * Longest purpose, in UTF-8 bytes. A purpose becomes part of an HKDF `info` string, and Node's

@@ -5,7 +5,7 @@
  * far-future values are refused rather than interpreted.
  */
 
-import { Failure } from './verify_result'
+import { Failure } from '../lib/verify_result'
 
 export const MAX_NUMERIC_DATE = 253_402_300_799
 

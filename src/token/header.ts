@@ -5,10 +5,10 @@
  * caller's keyring, looked up by `kid` as an opaque string.
  */
 
-import { decodeBase64Url, decodeUtf8 } from './encoding'
-import { parseJsonObject } from './json_strict'
-import type { Keyring } from './keys'
-import { BAD_FORMAT, Failure, UNKNOWN_KEY } from './verify_result'
+import type { Keyring } from '../keys'
+import { decodeBase64Url, decodeUtf8 } from '../lib/encoding'
+import { parseJsonObject } from '../lib/json_strict'
+import { BAD_FORMAT, Failure, UNKNOWN_KEY } from '../lib/verify_result'
 
 /** A header longer than this (base64url characters) is refused before decoding. */
 export const MAX_HEADER_LENGTH = 1024

@@ -8,17 +8,17 @@
  * `keyring.tokenKey()`. The purpose travels as the `pur` claim.
  */
 
-import { activeBackend } from './backend'
-import { type Duration, toMilliseconds } from './duration'
-import { decodeBase64Url, decodeUtf8, encodeBase64Url } from './encoding'
-import { createError } from './errors'
-import { parseJsonObject } from './json_strict'
-import { type KeyOptions, resolveKeyring, type SecretInput, TOKEN_INFO } from './keys'
-import { limitOf, purposeOf, timeOf } from './options'
-import { checkClaims, MAX_NUMERIC_DATE } from './token_claims'
-import { keyIndexForHeader } from './token_header'
-import { encodeClaims } from './token_payload'
-import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from './verify_result'
+import { activeBackend } from '../backend'
+import { createError } from '../errors'
+import { type KeyOptions, resolveKeyring, type SecretInput, TOKEN_INFO } from '../keys'
+import { type Duration, toMilliseconds } from '../lib/duration'
+import { decodeBase64Url, decodeUtf8, encodeBase64Url } from '../lib/encoding'
+import { parseJsonObject } from '../lib/json_strict'
+import { limitOf, purposeOf, timeOf } from '../lib/options'
+import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from '../lib/verify_result'
+import { checkClaims, MAX_NUMERIC_DATE } from './claims'
+import { keyIndexForHeader } from './header'
+import { encodeClaims } from './payload'
 
 export type TokenPayload = Record<string, unknown>
 
