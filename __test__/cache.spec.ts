@@ -420,17 +420,28 @@ test(t_('cache: JSON values come back as fresh copies with JSON rules'), (t) => 
   t.true(cache.has('v5'))
   t.is(cache.get('v5'), null)
   t.is(cache.get('v4'), false)
-  // JSON's rules: Date -> string, undefined properties and functions vanish, NaN -> null, toJSON is used.
-  cache.set('rules', {
-    d: new Date(0),
-    u: undefined,
-    f: () => 1,
-    n: Number.NaN,
-    a: [undefined, () => 1],
-    j: { toJSON: () => 'J' },
-  })
-  t.deepEqual(cache.get('rules'), { d: '1970-01-01T00:00:00.000Z', n: null, a: [null, null], j: 'J' })
-  t.deepEqual(Object.keys(cache.get('rules') as object), ['d', 'n', 'a', 'j'])
+  // JSON's documented rules: Date -> string, undefined properties vanish, undefined array items
+  // are null, toJSON is used. What JSON would silently change is refused (the next test).
+  cache.set('rules', { d: new Date(0), u: undefined, a: [undefined], j: { toJSON: () => 'J' } })
+  t.deepEqual(cache.get('rules'), { d: '1970-01-01T00:00:00.000Z', a: [null], j: 'J' })
+  t.deepEqual(Object.keys(cache.get('rules') as object), ['d', 'a', 'j'])
+})
+
+test(t_('cache: values JSON would silently change are ERR_NOT_SERIALIZABLE, as seal refuses them'), (t) => {
+  const cache = new Cache({ maxSize: 10 })
+  const changed: unknown[] = [
+    { n: Number.NaN },
+    { i: Number.POSITIVE_INFINITY },
+    { f: () => 1 },
+    [() => 1],
+    { m: new Map([['a', 1]]) },
+    { s: new Set([1]) },
+    { b: new Uint8Array(2) },
+  ]
+  for (const value of changed) {
+    t.throws(() => cache.set('k', value), { code: 'ERR_NOT_SERIALIZABLE' })
+  }
+  t.is(cache.size, 0)
 })
 
 test(t_('cache: values JSON cannot hold throw ERR_NOT_SERIALIZABLE and store nothing'), (t) => {
@@ -1070,4 +1081,24 @@ test(t_('cache: set returns the cache, for chaining'), (t) => {
   const cache = new Cache({ maxSize: 10 })
   t.is(cache.set('a', 1), cache)
   t.is(cache.set('b', 2).set('c', 3).size, 3)
+})
+
+test(t_('cache: a lookup with a lone-surrogate key still expires due entries first, as every operation does'), (t) => {
+  // Such a key can never be stored, so natively the lookup returned before the expiry sweep and
+  // the counters differed from the fallback's (found by the differential fuzz suite).
+  const lookups: Array<[string, (cache: Cache) => unknown]> = [
+    ['get', (c) => c.get('\uD800')],
+    ['peek', (c) => c.peek('\uD800')],
+    ['has', (c) => c.has('\uD800')],
+    ['delete', (c) => c.delete('\uD800')],
+    ['getRemainingTTL', (c) => c.getRemainingTTL('\uD800')],
+  ]
+  for (const [name, lookup] of lookups) {
+    const { cache, advance } = clocked({ maxSize: 1, ttl: 1 })
+    cache.set('a', 'x')
+    advance(1)
+    lookup(cache)
+    t.is(cache.stats().expirations, 1, name)
+    t.is(cache.stats().size, 0, name)
+  }
 })

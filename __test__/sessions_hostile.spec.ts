@@ -29,6 +29,7 @@ import { SessionManager } from '../src/sessions/manager'
 import { resolveOptions, type SessionOptions } from '../src/sessions/options'
 import { memoryGenerations } from '../src/sessions/revocation'
 import { cookieStore } from '../src/sessions/stores/cookie'
+import { memoryStore } from '../src/sessions/stores/memory'
 import { encodeRecord } from '../src/sessions/stores/record'
 import type { ServerStore, SessionMeta, StoredSession } from '../src/sessions/stores/types'
 import { sign, unsign } from '../src/sign'
@@ -969,4 +970,33 @@ test(t_('cookie store: a long cookie name does not make a 3 KB session ERR_TOO_L
   t.true(lines.length >= 1)
   const header = lines.map((l) => l.split(';')[0]).join('; ')
   t.is(((await manager.load(header)).blob as string | undefined)?.length, 3000)
+})
+
+// A new session whose request outlives absoluteTtl: the deadline computed from its creation is
+// already past at commit, which made the seal's ttl negative (ERR_INVALID_ARGUMENT, a 500).
+// Found by the differential fuzz suite. The session now starts at commit instead.
+for (const kind of ['cookie', 'memory'] as const) {
+  test(t_(`core × ${kind}: a new session committed after absoluteTtl is saved, not an error`), async (t) => {
+    const manager = new SessionManager({
+      secret: SECRET,
+      absoluteTtl: '1s',
+      store: kind === 'memory' ? memoryStore() : cookieStore(),
+    })
+    const fresh = await manager.load(undefined)
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    fresh.user = 'x'
+    const headers = await manager.commit(fresh)
+    t.is(headers.length, 1)
+    const again = await manager.load(headers[0]?.split(';')[0])
+    t.is(again.user, 'x')
+    t.false(again.isNew)
+  })
+}
+
+test(t_('core: absoluteTtl under one second (other than 0) is refused at construction'), (t) => {
+  for (const absoluteTtl of [0.5, 999, '500ms'] as const) {
+    t.throws(() => new SessionManager({ secret: SECRET, absoluteTtl }), { code: 'ERR_BAD_CONFIG' }, String(absoluteTtl))
+  }
+  t.notThrows(() => new SessionManager({ secret: SECRET, absoluteTtl: 0 }))
+  t.notThrows(() => new SessionManager({ secret: SECRET, absoluteTtl: '1s' }))
 })

@@ -9,6 +9,7 @@ import { type CacheCore, type CacheStats, KIND_BYTES, KIND_JSON, KIND_TEXT } fro
 import { createError } from './errors'
 import { refuseDetached } from './lib/detached'
 import { type Duration, toMilliseconds } from './lib/duration'
+import { stringifyStrict } from './lib/json_strict'
 
 export type { CacheStats } from './backend/types'
 
@@ -251,14 +252,7 @@ function tooLarge(key: string) {
   return createError('ERR_TOO_LARGE', `cache entry ${JSON.stringify(key.slice(0, 64))} exceeds maxBytes`)
 }
 
+/** Strict JSON, as `seal` writes it: a value JSON would silently change (Map, NaN…) is refused. */
 function toJson(value: unknown): string {
-  let text: string | undefined
-  try {
-    text = JSON.stringify(value)
-  } catch (err) {
-    throw createError('ERR_NOT_SERIALIZABLE', `cache value cannot be stored as JSON: ${(err as Error).message}`, err)
-  }
-  // JSON.stringify(undefined | function | symbol) is undefined, not a string.
-  if (text === undefined) throw createError('ERR_NOT_SERIALIZABLE', `cache value cannot be stored: ${typeof value}`)
-  return text
+  return stringifyStrict(value, 'the cache value')
 }

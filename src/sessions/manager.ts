@@ -172,9 +172,11 @@ export class SessionManager<T extends SessionData = SessionData> {
     if (state.lost) return []
     const { store } = this.options
     const now = Date.now()
-    // Loaded just before its absolute deadline, committed after it: the session is over.
-    if (!state.isNew && this.options.absoluteTtl > 0 && state.meta.c + this.options.absoluteTtl <= now) {
-      this.#end(state)
+    // Loaded just before its absolute deadline, committed after it: the session is over. A new
+    // session whose request outlived absoluteTtl starts now instead (its deadline would be past).
+    if (this.options.absoluteTtl > 0 && state.meta.c + this.options.absoluteTtl <= now) {
+      if (state.isNew) state.meta = { ...state.meta, c: now }
+      else this.#end(state)
     }
     const snapshot = this.#snapshot(state)
     const dataJson = snapshot.json

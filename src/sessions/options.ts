@@ -320,6 +320,7 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
   // Checked against today: a session saved now must be able to carry its expiry.
   if (Date.now() + ttl > LATEST_EXPIRY_MS) badConfig('ttl reaches past the year 2106, the latest expiry a session can carry')
   const absoluteTtl = options.absoluteTtl === undefined ? 0 : durationOption(options.absoluteTtl, 'absoluteTtl')
+  if (absoluteTtl !== 0 && absoluteTtl < 1000) badConfig('absoluteTtl must be 0 (none) or at least one second')
   const cookie = {
     name: given.name ?? fromEnv.name ?? 'keycard',
     domain: given.domain ?? fromEnv.domain,

@@ -1,45 +1,29 @@
 /**
- * Session data to JSON, strictly: a value JSON would drop or mangle silently (a function, a
- * symbol, NaN, Infinity) is an error, like the BigInt and cycles JSON.stringify already refuses,
- * so a session is never saved different from what the handler wrote.
+ * Session data to JSON, strictly (lib/json_strict.ts, as seal and tokens): a value JSON would drop
+ * or mangle silently (a function, a symbol, NaN, Infinity, a Map or Set) is an error, like the
+ * BigInt and cycles JSON.stringify already refuses, so a session is never saved different from
+ * what the handler wrote.
  *
  * Stores that keep one field per top-level key (Redis hashes) get the data per key too, and the
  * keys a request set or deleted, so they write only those: two concurrent requests that change
  * different keys both persist.
  */
 
-import { createError } from '../errors'
+import { stringifyStrict } from '../lib/json_strict'
 import type { SessionData } from './session'
 import type { SessionChanges } from './stores/types'
 
-function strictReplacer(this: unknown, key: string, value: unknown): unknown {
-  const type = typeof value
-  if (type === 'function' || type === 'symbol' || (type === 'number' && !Number.isFinite(value as number))) {
-    const what = type === 'number' ? String(value) : type
-    throw new TypeError(`${key === '' ? 'a value' : JSON.stringify(key)} is a ${what}`)
-  }
-  return value
-}
-
-function stringify(value: unknown, where: string): string | undefined {
-  try {
-    return JSON.stringify(value, strictReplacer)
-  } catch (err) {
-    throw createError('ERR_NOT_SERIALIZABLE', `session data cannot be saved: ${where}${(err as Error).message}`, err)
-  }
-}
-
 /** The data as one JSON object text. */
 export function dataToJson(data: SessionData): string {
-  return stringify(data, '') as string
+  return stringifyStrict(data, 'the session data')
 }
 
 /** The data as JSON text per top-level key (keys whose value is undefined are absent, as in JSON). */
 export function dataToFields(data: SessionData): Map<string, string> {
   const fields = new Map<string, string>()
   for (const key of Object.keys(data)) {
-    const json = stringify(data[key], `${JSON.stringify(key)}: `)
-    if (json !== undefined) fields.set(key, json)
+    const value = data[key]
+    if (value !== undefined) fields.set(key, stringifyStrict(value, `the session data's ${JSON.stringify(key)}`))
   }
   return fields
 }

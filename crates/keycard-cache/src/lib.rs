@@ -170,9 +170,16 @@ impl Cache {
         }
     }
 
-    /// Counts a miss for a lookup that never reached the table (a key that cannot be stored).
+    /// Counts a miss for a lookup that never reached the table (a key that cannot be stored),
+    /// after the purge every operation does, so expirations are counted as in the fallback.
     pub fn count_miss(&self) {
-        self.lock().misses += 1;
+        self.purged().misses += 1;
+    }
+
+    /// Drops every due entry: what any operation does first, for a lookup of a key that cannot
+    /// be stored (nothing else to do, but the counters must match the fallback's).
+    pub fn purge(&self) {
+        drop(self.purged());
     }
 
     /// As `get`, leaving recency and counters alone.

@@ -92,7 +92,10 @@ pub fn cache_peek<'env>(
     cache: &Handle,
     key: Key,
 ) -> Result<Option<Either<JsString<'env>, BufferSlice<'env>>>> {
-    let Some(key) = key.bytes() else { return Ok(None) };
+    let Some(key) = key.bytes() else {
+        cache.purge(); // ill-formed: never stored, but expiry still runs (counters as the fallback)
+        return Ok(None);
+    };
     cache.peek(key, |stored| to_js(env, stored)).transpose()
 }
 
@@ -125,12 +128,24 @@ pub fn cache_set_bytes(cache: &Handle, key: Key, data: &[u8], ttl: f64) -> bool 
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
 pub fn cache_has(cache: &Handle, key: Key) -> bool {
-    key.bytes().is_some_and(|key| cache.has(key))
+    match key.bytes() {
+        Some(key) => cache.has(key),
+        None => {
+            cache.purge();
+            false
+        }
+    }
 }
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
 pub fn cache_delete(cache: &Handle, key: Key) -> bool {
-    key.bytes().is_some_and(|key| cache.delete(key))
+    match key.bytes() {
+        Some(key) => cache.delete(key),
+        None => {
+            cache.purge();
+            false
+        }
+    }
 }
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>")]
@@ -146,7 +161,11 @@ pub fn cache_size(cache: &Handle) -> f64 {
 /// Ms until `key` expires; Infinity when it never does; 0 when absent.
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
 pub fn cache_remaining_ttl(cache: &Handle, key: Key) -> f64 {
-    match key.bytes().and_then(|key| cache.remaining_ttl(key)) {
+    let Some(key) = key.bytes() else {
+        cache.purge();
+        return 0.0;
+    };
+    match cache.remaining_ttl(key) {
         None => 0.0,
         Some(None) => f64::INFINITY,
         Some(Some(ms)) => ms as f64,
