@@ -1102,3 +1102,14 @@ test(t_('cache: a lookup with a lone-surrogate key still expires due entries fir
     t.is(cache.stats().size, 0, name)
   }
 })
+
+test(t_('cache: unknown option names are refused with a hint, never ignored'), (t) => {
+  const cases: Array<[object, RegExp]> = [
+    [{ max: 10 }, /unknown Cache option `max`: did you mean `maxSize` \(entries\)\?/],
+    [{ maxSize: 10, tll: '1m' }, /unknown Cache option `tll`: did you mean `ttl`\?/],
+    [{ maxSize: 10, maxbytes: 100 }, /did you mean `maxBytes`\?/],
+  ]
+  for (const [options, message] of cases) {
+    t.throws(() => new Cache(options as CacheOptions), { code: 'ERR_INVALID_ARGUMENT', message })
+  }
+})

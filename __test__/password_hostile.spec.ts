@@ -720,3 +720,15 @@ test(t_('password hostile: options of the wrong type are ERR_INVALID_ARGUMENT be
     await t.throwsAsync(hashPassword('pw', options as never), { code: 'ERR_INVALID_ARGUMENT' }, JSON.stringify(options))
   }
 })
+
+test(t_('password: unknown option and limit names are refused with a hint, never ignored'), async (t) => {
+  const hash = '$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHRzYWx0$' + 'A'.repeat(43)
+  await t.throwsAsync(verifyPassword(hash, 'pw', { limits: { maxMemoryKib: 1 } as never }), {
+    code: 'ERR_INVALID_ARGUMENT',
+    message: /unknown password option `limits.maxMemoryKib`: did you mean `limits.maxMemoryKiB`\?/,
+  })
+  await t.throwsAsync(hashPassword('pw', { timeCost: 3 } as never), {
+    code: 'ERR_INVALID_ARGUMENT',
+    message: /unknown password option `timeCost`: did you mean `passes`\?/,
+  })
+})

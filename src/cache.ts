@@ -10,6 +10,7 @@ import { createError } from './errors'
 import { refuseDetached } from './lib/detached'
 import { type Duration, toMilliseconds } from './lib/duration'
 import { stringifyStrict } from './lib/json_strict'
+import { type OptionScope, refuseUnknownOptions } from './lib/option_names'
 
 export type { CacheStats } from './backend/types'
 
@@ -78,6 +79,19 @@ function leastBytes(key: string, payload: string | Uint8Array): number {
 /** Reads a cache's core; for the test hook below only (set by the class's static block). */
 let coreOf: (cache: Cache<unknown>) => CacheCore
 
+/** Option names: a typo or an lru-cache habit (`max`) is an error, not a silently default bound. */
+const CACHE_OPTION_NAMES: OptionScope = {
+  prefix: '',
+  known: ['maxSize', 'maxBytes', 'ttl', 'name'],
+  aliases: {
+    max: '`maxSize` (entries)',
+    maxEntrySize: '`maxBytes`',
+    sizeCalculation: '`maxBytes` (keycard counts bytes itself)',
+  },
+  label: 'Cache option',
+  code: 'ERR_INVALID_ARGUMENT',
+}
+
 /**
  * An LRU/TTL cache. On the native backend entries are stored as bytes in Rust memory, so they
  * cost the JS garbage collector nothing, and `name` shares one cache between worker threads.
@@ -100,6 +114,7 @@ export class Cache<V = unknown> {
     if (options === null || typeof options !== 'object') {
       throw createError('ERR_INVALID_ARGUMENT', 'new Cache() needs options: { maxSize }')
     }
+    refuseUnknownOptions(options, CACHE_OPTION_NAMES)
     const { maxSize, maxBytes, ttl, name } = options
     if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > MAX_ENTRIES) {
       throw createError('ERR_INVALID_ARGUMENT', `maxSize must be an integer 1 ..= ${MAX_ENTRIES}`)

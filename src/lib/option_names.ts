@@ -16,6 +16,10 @@ export interface OptionScope {
   aliases: Readonly<Record<string, string>>
   /** Names other session libraries use that keycard needs no counterpart for, and why. */
   notNeeded?: Readonly<Record<string, string>>
+  /** What the options configure, for messages. Default 'session option'. */
+  label?: string
+  /** The code thrown. Default `ERR_BAD_CONFIG` (start-up configuration); per-call options use `ERR_INVALID_ARGUMENT`. */
+  code?: 'ERR_BAD_CONFIG' | 'ERR_INVALID_ARGUMENT'
 }
 
 /** Optimal string alignment distance (edits, swaps of neighbours), case-insensitive. */
@@ -63,6 +67,7 @@ function hintFor(name: string, scope: OptionScope): string {
 export function refuseUnknownOptions(given: object, scope: OptionScope): void {
   for (const name of Object.keys(given)) {
     if (scope.known.includes(name)) continue
-    throw createError('ERR_BAD_CONFIG', `unknown session option \`${scope.prefix}${name}\`${hintFor(name, scope)}`)
+    const label = scope.label ?? 'session option'
+    throw createError(scope.code ?? 'ERR_BAD_CONFIG', `unknown ${label} \`${scope.prefix}${name}\`${hintFor(name, scope)}`)
   }
 }

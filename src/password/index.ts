@@ -7,6 +7,7 @@
 import { activeBackend } from '../backend'
 import { signalOf } from '../backend/abort'
 import { createError } from '../errors'
+import { type OptionScope, refuseUnknownOptions } from '../lib/option_names'
 import { bytesOf } from '../lib/options'
 import {
   type Argon2Params,
@@ -63,10 +64,34 @@ export interface PasswordOptions {
  * an `undefined` (or NaN) in `given` would replace the default and `m > undefined` is false,
  * dropping the bound altogether.
  */
+/** Option names, checked so a typo (`maxMemoryKib`) is an error, not a silently default bound. */
+const OPTION_NAMES: OptionScope = {
+  prefix: '',
+  known: ['preset', 'memoryKiB', 'passes', 'lanes', 'saltLength', 'tagLength', 'pepper', 'limits', 'signal'],
+  aliases: {
+    timeCost: '`passes`',
+    memoryCost: '`memoryKiB`',
+    parallelism: '`lanes`',
+    secret: '`pepper`',
+    hashLength: '`tagLength`',
+  },
+  label: 'password option',
+  code: 'ERR_INVALID_ARGUMENT',
+}
+const LIMIT_NAMES: OptionScope = {
+  prefix: 'limits.',
+  known: Object.keys(DEFAULT_LIMITS),
+  aliases: {},
+  label: 'password option',
+  code: 'ERR_INVALID_ARGUMENT',
+}
+
 function limitsOf(options: PasswordOptions | undefined): PasswordLimits {
+  if (options !== undefined && options !== null && typeof options === 'object') refuseUnknownOptions(options, OPTION_NAMES)
   const given: unknown = options?.limits
   if (given === undefined) return DEFAULT_LIMITS
   if (typeof given !== 'object' || given === null) throw createError('ERR_INVALID_ARGUMENT', 'limits must be an object')
+  refuseUnknownOptions(given, LIMIT_NAMES)
   const limits = { ...DEFAULT_LIMITS }
   for (const key of Object.keys(DEFAULT_LIMITS) as (keyof PasswordLimits)[]) {
     const value: unknown = (given as Partial<Record<keyof PasswordLimits, unknown>>)[key]
