@@ -63,3 +63,18 @@ test(t_('csrf: what one backend creates, the other verifies'), (t) => {
   t.true(on(fallback, () => verifyCsrfToken(fromNative, SID, SECRET)))
   t.true(on(native, () => verifyCsrfToken(fromFallback, SID, SECRET)))
 })
+
+test.serial(t_('csrf: without a secret, KEYCARD_SECRET keys the token (as the README writes it)'), (t) => {
+  const saved = process.env.KEYCARD_SECRET
+  process.env.KEYCARD_SECRET = SECRET
+  try {
+    const token = createCsrfToken('sid-1')
+    t.true(verifyCsrfToken(token, 'sid-1'))
+    t.true(verifyCsrfToken(token, 'sid-1', SECRET)) // the same key as passing it
+    t.false(verifyCsrfToken(token, 'sid-1', SECRET_2))
+    t.false(verifyCsrfToken(token, 'sid-2'))
+  } finally {
+    if (saved === undefined) delete process.env.KEYCARD_SECRET
+    else process.env.KEYCARD_SECRET = saved
+  }
+})

@@ -369,6 +369,22 @@ function main(tmp) {
     const absent = ['package/dist/index.js', 'package/dist/index.mjs', 'package/native.cjs'].filter((e) => !entries.includes(e))
     return absent.length === 0 || `missing ${absent.join(', ')}`
   })
+  checkTar('main tarball carries the docs, LICENSE, CHANGELOG.md and the examples the README links to', mainTgz, (entries) => {
+    const wanted = [
+      'package/LICENSE',
+      'package/CHANGELOG.md',
+      'package/docs/FORMATS.md',
+      'package/docs/SESSIONS.md',
+      'package/examples/demo.mjs',
+    ]
+    const missing = wanted.filter((name) => !entries.includes(name))
+    return missing.length === 0 || `missing: ${missing.join(', ')}`
+  })
+  checkTar('main package.json has repository, homepage, bugs and keywords (links work on the registry page)', mainTgz, () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    const missing = ['repository', 'homepage', 'bugs', 'keywords'].filter((key) => !pkg[key])
+    return missing.length === 0 || `missing: ${missing.join(', ')}`
+  })
   checkTar(`platform tarball contains ${BINARY}`, platformTgz, (entries) => {
     return entries.includes(`package/${BINARY}`) || `entries: ${entries.join(', ')}`
   })

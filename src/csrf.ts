@@ -21,11 +21,12 @@ function checkSessionId(sessionId: unknown): sessionId is string {
 
 /**
  * A fresh CSRF token for this session; put it in the form or a header and check it with
- * `verifyCsrfToken` on every state-changing request.
+ * `verifyCsrfToken` on every state-changing request. Without a secret, KEYCARD_SECRET is used.
  * @example
+ * createCsrfToken(req.session.id) // keyed by KEYCARD_SECRET
  * res.render('form', { csrf: createCsrfToken(req.session.id, secret) })
  */
-export function createCsrfToken(sessionId: string, secret: SecretInput | undefined, options?: KeyOptions): string {
+export function createCsrfToken(sessionId: string, secret?: SecretInput, options?: KeyOptions): string {
   const keys = resolveKeyring(secret, options).macKeys(activeBackend(), CSRF_INFO)
   if (!checkSessionId(sessionId)) throw createError('ERR_INVALID_ARGUMENT', 'createCsrfToken needs a non-empty session id')
   const nonce = activeBackend().randomId(NONCE_BYTES)
@@ -38,12 +39,7 @@ export function createCsrfToken(sessionId: string, secret: SecretInput | undefin
  * @example
  * if (!verifyCsrfToken(req.body._csrf, req.session.id, secret)) return res.sendStatus(403)
  */
-export function verifyCsrfToken(
-  token: unknown,
-  sessionId: string,
-  secret: SecretInput | undefined,
-  options?: KeyOptions,
-): boolean {
+export function verifyCsrfToken(token: unknown, sessionId: string, secret?: SecretInput, options?: KeyOptions): boolean {
   const keys = resolveKeyring(secret, options).macKeys(activeBackend(), CSRF_INFO)
   if (typeof token !== 'string' || token.length !== TOKEN_LENGTH || token.charCodeAt(22) !== 0x2e /* . */) return false
   if (!checkSessionId(sessionId)) return false

@@ -34,6 +34,7 @@ export { randomId, timingSafeEqual } from './random'
 export { type SealOptions, seal, sealedLength, type UnsealOptions, unseal, unsealOrThrow } from './seal'
 export { type SignOptions, sign, type UnsignOptions, unsign, unsignOrThrow } from './sign'
 export {
+  type RegisteredClaims,
   type SignTokenOptions,
   signToken,
   type TokenPayload,

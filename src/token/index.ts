@@ -21,6 +21,16 @@ import { keyIndexForHeader } from './header'
 import { encodeClaims } from './payload'
 
 export type TokenPayload = Record<string, unknown>
+/** The registered claims a verified keycard token carries (`iat` and `exp` always, unless `exp` was not required). */
+export interface RegisteredClaims {
+  iat?: number
+  exp?: number
+  nbf?: number
+  aud?: string | string[]
+  iss?: string
+  sub?: string
+  pur?: string
+}
 
 export interface SignTokenOptions extends KeyOptions {
   /** Lifetime; becomes `exp`. Default '1h'. */
@@ -148,25 +158,31 @@ function verify(token: unknown, secret: SecretInput | undefined, options: Verify
 
 /**
  * The payload of a valid token, or null (forged, malformed, expired, wrong audience, issuer or
- * purpose, unknown key). Key and argument errors still throw.
+ * purpose, unknown key). Key and argument errors still throw. The type parameter describes the
+ * payload you signed; it is a claim about your own tokens, not a check (the signature is).
  * @example
- * const claims = verifyToken(token, secret, { purpose: 'api' }) // { uid: 42, iat, exp, pur } or null
+ * const claims = verifyToken<{ uid: number }>(token, secret, { purpose: 'api' })
+ * claims?.uid // number; claims?.exp is there too
  */
-export function verifyToken(
+export function verifyToken<T extends TokenPayload = TokenPayload>(
   token: string,
   secret: SecretInput | undefined,
   options: VerifyTokenOptions = {},
-): TokenPayload | null {
-  return orNull(verify(token, secret, options))
+): (T & RegisteredClaims) | null {
+  return orNull(verify(token, secret, options)) as (T & RegisteredClaims) | null
 }
 
-/** Like `verifyToken`, but throws a `KeycardError` whose code says why. */
-export function verifyTokenOrThrow(
+/**
+ * Like `verifyToken`, but throws a `KeycardError` whose code says why.
+ * @example
+ * try { const { uid } = verifyTokenOrThrow<{ uid: number }>(token, secret) } catch (err) { if (err.code === 'ERR_EXPIRED') refresh() }
+ */
+export function verifyTokenOrThrow<T extends TokenPayload = TokenPayload>(
   token: string,
   secret: SecretInput | undefined,
   options: VerifyTokenOptions = {},
-): TokenPayload {
-  return orThrow(verify(token, secret, options))
+): T & RegisteredClaims {
+  return orThrow(verify(token, secret, options)) as T & RegisteredClaims
 }
 
 /**
