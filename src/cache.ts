@@ -26,6 +26,19 @@ export interface CacheOptions {
    * characters, without lone surrogates.
    */
   name?: string
+  /**
+   * The clock of every expiry decision, in ms (any epoch: only differences count), read before
+   * each operation. Default: the process's monotonic clock. For tests that move time instead of
+   * sleeping, and apps with a clock of their own. Must return a finite number >= 0 (whole ms are
+   * used, rounded down); not with `name` (a shared cache cannot follow one caller's clock).
+   * @example
+   * let t = 0
+   * const cache = new Cache({ maxSize: 100, ttl: 1000, now: () => t })
+   * cache.set('k', 'v')
+   * t += 1000
+   * cache.get('k') // undefined: expired on the cache's clock
+   */
+  now?: () => number
 }
 
 export interface CacheSetOptions {
@@ -76,13 +89,68 @@ function leastBytes(key: string, payload: string | Uint8Array): number {
   return key.length + (typeof payload === 'string' ? payload.length : payload.byteLength)
 }
 
+/**
+ * A core that reads `now()` before every operation: the fixed clock of the test hook, set to the
+ * caller's clock each time, so one mechanism drives expiry on both backends. Only caches given a
+ * `now` are wrapped; the others call their core directly and pay nothing for the option.
+ */
+function clockedCore(core: CacheCore, now: () => number): CacheCore {
+  const tick = () => {
+    const ms = now()
+    // Checked here: both cores would read NaN, a negative or a string as 0, and expire nothing.
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > Number.MAX_SAFE_INTEGER) {
+      throw createError('ERR_INVALID_ARGUMENT', 'the cache clock (now) must return a finite number of ms >= 0')
+    }
+    core.setTestNow(Math.floor(ms))
+  }
+  return {
+    get(key) {
+      tick()
+      return core.get(key)
+    },
+    peek(key) {
+      tick()
+      return core.peek(key)
+    },
+    set(key, kind, payload, ttl) {
+      tick()
+      return core.set(key, kind, payload, ttl)
+    },
+    has(key) {
+      tick()
+      return core.has(key)
+    },
+    delete(key) {
+      tick()
+      return core.delete(key)
+    },
+    clear() {
+      tick()
+      core.clear()
+    },
+    size() {
+      tick()
+      return core.size()
+    },
+    remainingTtl(key) {
+      tick()
+      return core.remainingTtl(key)
+    },
+    stats() {
+      tick()
+      return core.stats()
+    },
+    setTestNow: (ms) => core.setTestNow(ms),
+  }
+}
+
 /** Reads a cache's core; for the test hook below only (set by the class's static block). */
 let coreOf: (cache: Cache<unknown>) => CacheCore
 
 /** Option names: a typo or an lru-cache habit (`max`) is an error, not a silently default bound. */
 const CACHE_OPTION_NAMES: OptionScope = {
   prefix: '',
-  known: ['maxSize', 'maxBytes', 'ttl', 'name'],
+  known: ['maxSize', 'maxBytes', 'ttl', 'name', 'now'],
   aliases: {
     max: '`maxSize` (entries)',
     maxEntrySize: '`maxBytes`',
@@ -115,7 +183,7 @@ export class Cache<V = unknown> {
       throw createError('ERR_INVALID_ARGUMENT', 'new Cache() needs options: { maxSize }')
     }
     refuseUnknownOptions(options, CACHE_OPTION_NAMES)
-    const { maxSize, maxBytes, ttl, name } = options
+    const { maxSize, maxBytes, ttl, name, now } = options
     if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > MAX_ENTRIES) {
       throw createError('ERR_INVALID_ARGUMENT', `maxSize must be an integer 1 ..= ${MAX_ENTRIES}`)
     }
@@ -130,11 +198,19 @@ export class Cache<V = unknown> {
     if (name !== undefined && !name.isWellFormed()) {
       throw createError('ERR_INVALID_ARGUMENT', 'name must not hold lone surrogates')
     }
+    if (now !== undefined && typeof now !== 'function') {
+      throw createError('ERR_INVALID_ARGUMENT', 'now must be a function returning ms')
+    }
+    // A named cache is one cache for every worker thread: one caller's clock cannot be its clock.
+    if (now !== undefined && name !== undefined) {
+      throw createError('ERR_INVALID_ARGUMENT', 'now cannot be combined with name (a named cache is shared)')
+    }
     this.maxSize = maxSize
     this.maxBytes = maxBytes
     this.ttl = ttl === undefined ? 0 : ttlOf(ttl, 'ttl')
     this.name = name
-    this.#core = activeBackend().openCache({ maxSize, maxBytes: maxBytes ?? 0, ttl: this.ttl }, name ?? null)
+    const core = activeBackend().openCache({ maxSize, maxBytes: maxBytes ?? 0, ttl: this.ttl }, name ?? null)
+    this.#core = now === undefined ? core : clockedCore(core, now)
   }
 
   /** The value of `key`, or undefined; makes the entry the most recent. */
@@ -256,8 +332,14 @@ export class Cache<V = unknown> {
 }
 
 /**
- * Test hook (not exported by any entry point): the clock of `cache` reads `now` ms from here on,
- * so tests move time instead of sleeping; `null` goes back to the real clock.
+ * Test hook (exported by keycard/testing only): the clock of `cache` reads `now` ms from here on,
+ * so tests move time instead of sleeping; `null` goes back to the real clock. A cache created with
+ * the `now` option reads that clock again at its next operation.
+ * @example
+ * setCacheClockForTests(cache, 1_000)
+ * cache.set('k', 'v', { ttl: 500 })
+ * setCacheClockForTests(cache, 1_500)
+ * cache.has('k') // false
  */
 export function setCacheClockForTests(cache: Cache<unknown>, now: number | null): void {
   coreOf(cache).setTestNow(now)

@@ -76,7 +76,13 @@ function tooLarge(size: number, max: number) {
   return createError('ERR_TOO_LARGE', `data of ${size} bytes exceeds maxSize ${max}`)
 }
 
-/** Test hook (not exported by any entry point): seals with a given nonce. */
+/**
+ * Test hook (exported by keycard/testing only, never by keycard itself): `seal` with a given
+ * 12-byte nonce (`null`: a random one, as `seal`), for reproducible test vectors. Never in
+ * production: a nonce used twice with one key breaks AES-GCM's confidentiality and integrity.
+ * @example
+ * const sealed = sealWithNonce('x', secret, { now: 0, ttl: 0 }, new Uint8Array(12)) // same text every run
+ */
 export function sealWithNonce(
   data: unknown,
   secret: SecretInput | undefined,

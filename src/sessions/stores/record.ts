@@ -1,15 +1,25 @@
 /**
- * One text form of a stored session, for stores that hold strings (memory, and the cookie store's
- * sealed plaintext): the metadata as JSON, a newline, then the data JSON. JSON.stringify never
- * emits a raw newline, so the first one separates the two, and the data JSON comes back as the
- * exact text that was saved (the core compares it to see whether a request changed anything).
+ * One text form of a stored session, for stores that hold strings (memory, the cookie store's
+ * sealed plaintext, and third-party stores: exported by keycard/sessions): the metadata as JSON, a
+ * newline, then the data JSON. JSON.stringify never emits a raw newline, so the first one
+ * separates the two, and the data JSON comes back as the exact text that was saved (the core
+ * compares it to see whether a request changed anything).
  *
  * `checkedRecord` is the one check every record passes before the core uses it, whatever store
- * (keycard's, or an app's own) returned it.
+ * (keycard's, or an app's own) returned it. docs/STORES.md describes the whole store contract.
  */
 
 import type { SessionMeta, StoredSession } from './types'
 
+/**
+ * A session as one string (metadata JSON, a newline, the data JSON), for a store that keeps text:
+ * a file, a Redis string, a TEXT column. `decodeRecord` reads it back. Partial stores keep their
+ * data per key instead, and do not need it.
+ * @example
+ * async set(id, session, ttlMs) {
+ *   await db.query('INSERT INTO sessions (id, record, expires) VALUES ($1, $2, $3)', [id, encodeRecord(session), Date.now() + ttlMs])
+ * }
+ */
 export function encodeRecord(session: StoredSession): string {
   return `${JSON.stringify(session.meta)}\n${session.dataJson}`
 }
@@ -68,10 +78,11 @@ function fieldsOf(value: unknown): Map<string, string> | null {
  * too. The copy is what the core keeps: the store's object is never read again.
  *
  * `id`: the id the record was asked for (server stores); `partial`: the store keeps data per key
- * and must return `fields` (a Map, or an object, of JSON texts by key).
+ * and must return `fields` (a Map, or an object, of JSON texts by key). Exported by
+ * keycard/sessions so a store (or its tests) can see a record as the core will.
  * @example
  * const stored = checkedRecord(await store.get(id), { id, now: Date.now(), partial: store.partial === true })
- * if (stored === null) onInvalid('ERR_BAD_FORMAT')
+ * if (stored === null) throw new Error('the core would refuse this record (a fresh session)')
  */
 export function checkedRecord(value: unknown, expected: { id?: string; now: number; partial: boolean }): StoredSession | null {
   try {
@@ -101,7 +112,17 @@ export function checkedRecord(value: unknown, expected: { id?: string; now: numb
   }
 }
 
-/** The session in `text`, or null when it is not one (a store returning junk is not trusted). */
+/**
+ * The session in `text` (as `encodeRecord` wrote it), or null when it is not one: a store that
+ * returns junk is not trusted. The metadata's shape is checked (version, id, times, flash, user);
+ * the core then checks the record against the id and its clock (`checkedRecord`). The data JSON is
+ * returned as the exact text that was stored.
+ * @example
+ * async get(id) {
+ *   const row = await db.query('SELECT record FROM sessions WHERE id = $1 AND expires > $2', [id, Date.now()])
+ *   return row ? (decodeRecord(row.record) ?? undefined) : undefined
+ * }
+ */
 export function decodeRecord(text: unknown): StoredSession | null {
   if (typeof text !== 'string') return null
   const newline = text.indexOf('\n')

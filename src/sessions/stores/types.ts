@@ -1,10 +1,17 @@
 /**
- * What stores hold. A session is stored as its metadata (`SessionMeta`, small, owned by the core)
- * and its data as JSON text, serialised once by the core: stores never stringify user data, so a
- * value JSON cannot hold is refused in one place, before any store sees it.
+ * What stores hold, and the contract a server store keeps (docs/STORES.md says it in prose;
+ * `testStore` from keycard/testing checks it against any store). A session is stored as its
+ * metadata (`SessionMeta`, small, owned by the core) and its data as JSON text, serialised once by
+ * the core: stores never stringify user data, so a value JSON cannot hold is refused in one place,
+ * before any store sees it.
  */
 
-/** Core-owned facts about a session, stored beside its data. */
+/**
+ * Core-owned facts about a session, stored beside its data. A store keeps it whole and returns it
+ * as it was given (every field, flash messages included); it never reads or changes it.
+ * @example
+ * const meta: SessionMeta = { v: 1, id, c: Date.now(), e: Date.now() + 15 * 60_000, f: { notice: ['Saved'] } }
+ */
 export interface SessionMeta {
   /** Record version. */
   v: 1
@@ -21,6 +28,15 @@ export interface SessionMeta {
   g?: number
 }
 
+/**
+ * One session as the core writes it and a store returns it. `get` must give back `meta` as it was
+ * written and `dataJson` as the exact text (partial stores: `fields`, and `dataJson` of the same
+ * data in any key order). The objects passed to `set`/`update`/`touch` belong to the core: copy
+ * what you keep.
+ * @example
+ * const session: StoredSession = { meta, dataJson: '{"userId":42}' }
+ * await store.set(meta.id, session, meta.e - Date.now())
+ */
 export interface StoredSession {
   meta: SessionMeta
   /** The session data as JSON text (an object). */
@@ -34,6 +50,15 @@ export interface StoredSession {
   changes?: SessionChanges
 }
 
+/**
+ * For `partial` stores: what one request changed, by top-level data key. `update` writes these
+ * keys (and the metadata) and leaves every other key as it is, so two concurrent requests that
+ * change different keys both persist. A new session (`set`) lists every key in `set`.
+ * @example
+ * // session.changes = { set: [['cart', '[1,2]']], deleted: ['coupon'] }
+ * for (const [key, json] of session.changes.set) row[key] = json
+ * for (const key of session.changes.deleted) delete row[key]
+ */
 export interface SessionChanges {
   set: Array<[string, string]>
   deleted: string[]
@@ -41,7 +66,24 @@ export interface SessionChanges {
 
 /**
  * A server-side store: the cookie carries only a signed id. Every method returns a promise and
- * rejects with a `StoreError` (`ERR_STORE_UNAVAILABLE`) when the backing service fails.
+ * rejects with a `StoreError` (`ERR_STORE_UNAVAILABLE`) when the backing service fails (the core
+ * also turns any other rejection, and a call slower than `storeTimeout`, into one).
+ *
+ * Ids are opaque strings: the core only ever passes 43-character base64url ids it generated, but
+ * a store must keep ids that differ only in case (or `-`/`_`) apart and must never let an id name
+ * anything but its own session (no path, pattern or query built from it unescaped).
+ *
+ * TTLs: `ttlMs` is how long the session lives from this write (`meta.e - now`); the store forgets
+ * the session after it (give or take its clock's resolution). The core checks `meta.e` on every
+ * load whatever the store does, so a late expiry costs space, never security.
+ * @example
+ * const store: ServerStore = {
+ *   kind: 'server',
+ *   async get(id) { const text = rows.get(id); return text === undefined ? undefined : (decodeRecord(text) ?? undefined) },
+ *   async set(id, session) { rows.set(id, encodeRecord(session)) },
+ *   async update(id, session) { if (!rows.has(id)) return false; rows.set(id, encodeRecord(session)); return true },
+ *   async destroy(id) { rows.delete(id) },
+ * } // (no TTL here: see examples/stores/file_store.mjs for a complete store)
  */
 export interface ServerStore {
   readonly kind: 'server'
@@ -50,14 +92,24 @@ export interface ServerStore {
    * so the store can write only what a request changed.
    */
   readonly partial?: boolean
+  /**
+   * The session stored under `id`, or `undefined` (not null) when there is none or it expired.
+   * Never the session of another id: the core refuses a record whose `meta.id` is not `id`.
+   */
   get(id: string): Promise<StoredSession | undefined>
-  /** Stores the session for `ttlMs` (the store's own expiry; the core also checks `meta.e`). */
+  /**
+   * Stores the session for `ttlMs` (the store's own expiry; the core also checks `meta.e`),
+   * replacing whatever `id` held. Called for new sessions (and by stores without `update`).
+   */
   set(id: string, session: StoredSession, ttlMs: number): Promise<void>
+  /** Forgets the session; resolves whether or not it existed (logout, regenerate). */
   destroy(id: string): Promise<void>
   /**
    * Writes only if the session still exists, returning false when it does not (it was destroyed
-   * or expired meanwhile). Optional; with it, a request that loaded a session before a
-   * concurrent logout cannot write the logged-out session back.
+   * or expired meanwhile), true when it wrote. Optional; with it, a request that loaded a session
+   * before a concurrent logout cannot write the logged-out session back. The check and the write
+   * must be one step (a transaction, a conditional write, a script): checked first and written
+   * later, a logout in between is undone. The TTL becomes `ttlMs`.
    */
   update?(id: string, session: StoredSession, ttlMs: number): Promise<boolean>
   /**
@@ -80,4 +132,9 @@ export interface CookieStore {
   readonly chunkSize: number
 }
 
+/**
+ * Where sessions live: a server store (the cookie carries a signed id) or the cookie store.
+ * @example
+ * const store: SessionStore = process.env.REDIS_URL ? redisStore({ url: process.env.REDIS_URL }) : cookieStore()
+ */
 export type SessionStore = ServerStore | CookieStore
