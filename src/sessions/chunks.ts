@@ -7,8 +7,8 @@
 
 const CHUNK_SUFFIX = /^\.([1-9]\d?)$/
 /**
- * Most cookies one session may use: `name.1` .. `name.63` and a two-digit count. The manager
- * refuses, at start-up, a cookie store whose maxBytes would need more.
+ * Most cookies one session may use: `name.1` .. `name.63` and a two-digit count. The cookie
+ * transport (transport_cookie.ts) refuses, at start-up, a cookie store whose maxBytes would need more.
  * @example
  * if (Math.ceil(maxBytes / chunkSize) > MAX_CHUNKS) throw new Error('too many chunks')
  */

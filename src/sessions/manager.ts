@@ -3,43 +3,27 @@
  * cookies into a session; `commit(session)` saves what changed and returns the `Set-Cookie`
  * values for the response. Adapters (express, node, fetch, ...) only move headers around.
  *
+ * The manager decides what a session is over time: idle expiry, rolling, the absolute lifetime,
+ * revocation, all from one clock (the `now` option). Where a session lives is its transport's
+ * business (transport.ts): sealed in the cookie, or in a server store behind a signed id. The
+ * transport is chosen once, from the store, when the manager is built.
+ *
  * Whatever a cookie holds, `load` never throws for it: forged, altered, expired, truncated,
  * rotated-out or undecryptable cookies all give a fresh empty session (and are cleared), and the
  * reason goes to `onInvalid`. Only a failing store throws (`ERR_STORE_UNAVAILABLE`).
  */
 
-import { createError, type KeycardError } from '../errors'
-import type { Keyring } from '../keys'
-import { seal, unsealOrThrow } from '../seal'
-import { sign, unsign } from '../sign'
-import { cookieCount, isSessionCookie, joinChunks, MAX_CHUNKS, splitChunks } from './chunks'
-import { type CookieAttributes, MAX_COOKIE_BYTES, parseCookies, serializeCookie } from './cookies'
+import { createError } from '../errors'
+import { cookieCount, isSessionCookie } from './chunks'
+import { parseCookies } from './cookies'
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from './options'
 import { changesBetween, dataToFields, dataToJson, fieldsToJson } from './serialize'
 import { newMeta, type Session, type SessionData, type SessionState, sessionObject, stateOf, toData } from './session'
 import { storeCall } from './store_call'
-import { checkedRecord, decodeRecord, encodeRecord } from './stores/record'
-import type { CookieStore, ServerStore, SessionChanges, StoredSession } from './stores/types'
-
-/** What a request brought, beyond the session itself. */
-interface RequestState extends SessionState {
-  /** Cookies of this session the request carried (1 + chunks), to clear the stale ones. */
-  cookieCount: number
-  /** A session cookie was sent and refused: clear it unless a new session replaces it. */
-  refused: boolean
-  /** Saved by `save()` with a new id: its cookie still has to be sent. */
-  cookiePending: boolean
-  /** Regenerated or destroyed by another request meanwhile: nothing more is saved or sent. */
-  lost: boolean
-  /** The manager that loaded it: a session is committed by the manager it came from. */
-  owner: object
-  /** Partial stores: the data per key as loaded (null for a new session). */
-  loadedFields: ReadonlyMap<string, string> | null
-}
-
-const ID = /^[A-Za-z0-9_-]{43}$/
-/** A session id's length, to measure the signed id cookie at start-up. */
-const ID_SAMPLE = 'A'.repeat(43)
+import type { SessionChanges, SessionStore, StoredSession } from './stores/types'
+import { type SessionTransport, signedSample, type TransportSettings } from './transport'
+import { CookieTransport, valueRoom } from './transport_cookie'
+import { ServerTransport } from './transport_server'
 
 /** The data as the store will hold it, and what changed since load (partial stores only). */
 interface Snapshot {
@@ -48,72 +32,40 @@ interface Snapshot {
   changes: SessionChanges | null
 }
 
-/**
- * Bytes left for a value in the longest Set-Cookie line of this cookie. Browsers promise 4096
- * bytes per cookie *with* its attributes (RFC 6265 §6.1): a longer line may be dropped, and the
- * session with it. The attributes are measured as serialised, with the longest Max-Age this ttl
- * gives (Expires is fixed-width); the name takes `.NN` (chunk cookies) or the value `NN*` (the
- * first one), and '='.
- */
-function valueRoom(name: string, attributes: CookieAttributes, ttl: number): number {
-  const line = serializeCookie('x', '', { ...attributes, maxAge: Math.ceil(ttl / 1000) })
-  return MAX_COOKIE_BYTES - (line.length - 'x='.length) - (name.length + 4)
-}
-
-/** A signed id as long as any: its length, and a purpose the keys cannot be derived for, are known at start-up. */
-function signedSample(keyring: Keyring, purpose: string): string {
-  try {
-    return sign(ID_SAMPLE, keyring, { purpose })
-  } catch (err) {
-    throw createError('ERR_BAD_CONFIG', `cookie.name cannot name a session cookie: ${(err as Error).message}`, err)
-  }
+/** The transport for `store`: the one place the store's kind is asked. */
+function transportFor(store: SessionStore, settings: TransportSettings, options: ResolvedOptions, now: number): SessionTransport {
+  // Keys for this purpose are derived now: a cookie name too long to be one fails at start-up.
+  const signedId = signedSample(settings.keyring, settings.purpose)
+  const room = valueRoom(settings.name, settings.attributes, options.ttl, now)
+  if (store.kind === 'cookie') return new CookieTransport(settings, store, room)
+  return new ServerTransport(settings, store, options.storeTimeout, signedId.length, room)
 }
 
 export class SessionManager<T extends SessionData = SessionData> {
   readonly options: ResolvedOptions
-  readonly #purpose: string
-  readonly #attributes: CookieAttributes
-  /** Sealed bytes per cookie: the store's chunk size, or less, so that every Set-Cookie line fits. */
-  readonly #chunkSize: number
-  /** Most cookies one session can use, and so most stale ones a response ever clears. */
-  readonly #maxCookies: number
+  readonly #transport: SessionTransport
+  /** The clock: every expiry, rolling and lifetime decision reads it (options.ts checks its values). */
+  readonly #now: () => number
 
   constructor(options: SessionOptions = {}) {
     this.options = resolveOptions(options)
+    this.#now = this.options.now
     const { cookie } = this.options
-    // Keys are derived per cookie name: a value sealed or signed for one cookie is refused as another.
-    this.#purpose = `keycard/session/${cookie.name}`
-    this.#attributes = {
-      domain: cookie.domain,
-      path: cookie.path,
-      secure: cookie.secure,
-      httpOnly: cookie.httpOnly,
-      sameSite: cookie.sameSite,
-      partitioned: cookie.partitioned,
+    const settings: TransportSettings = {
+      name: cookie.name,
+      keyring: this.options.keyring,
+      purpose: `keycard/session/${cookie.name}`,
+      attributes: {
+        domain: cookie.domain,
+        path: cookie.path,
+        secure: cookie.secure,
+        httpOnly: cookie.httpOnly,
+        sameSite: cookie.sameSite,
+        partitioned: cookie.partitioned,
+      },
+      onInvalid: this.options.onInvalid,
     }
-    const { store } = this.options
-    // Keys for this purpose are derived now: a cookie name too long to be one fails at start-up.
-    const signedId = signedSample(this.options.keyring, this.#purpose)
-    const room = valueRoom(cookie.name, this.#attributes, this.options.ttl)
-    if (store.kind === 'cookie') {
-      this.#chunkSize = Math.min(store.chunkSize, room)
-      if (this.#chunkSize < 256) {
-        throw createError('ERR_BAD_CONFIG', 'the session cookie name, domain and path are too long to carry a session')
-      }
-      this.#maxCookies = Math.ceil(store.maxBytes / this.#chunkSize)
-      if (this.#maxCookies > MAX_CHUNKS) {
-        throw createError(
-          'ERR_BAD_CONFIG',
-          `the cookie store's maxBytes needs ${this.#maxCookies} cookies of ${this.#chunkSize} bytes here; at most ${MAX_CHUNKS * this.#chunkSize} bytes fit ${MAX_CHUNKS} cookies`,
-        )
-      }
-    } else {
-      this.#chunkSize = 0
-      this.#maxCookies = 1
-      if (signedId.length > room) {
-        throw createError('ERR_BAD_CONFIG', 'the session cookie name, domain and path are too long for a 4096-byte cookie')
-      }
-    }
+    this.#transport = transportFor(this.options.store, settings, this.options, this.#now())
   }
 
   get cookieName(): string {
@@ -124,12 +76,13 @@ export class SessionManager<T extends SessionData = SessionData> {
   async load(cookieHeader: string | string[] | undefined): Promise<Session<T>> {
     const name = this.options.cookie.name
     const cookies = parseCookies(cookieHeader, (n) => isSessionCookie(n, name))
-    const now = Date.now()
+    const now = this.#now()
     let stored: StoredSession | null = null
     let refused = false
     const value = cookies.get(name)
     if (value !== undefined) {
-      stored = this.options.store.kind === 'cookie' ? this.#openCookie(value, cookies, now) : await this.#fetch(value, now)
+      const opened = this.#transport.open(value, cookies, now)
+      stored = opened instanceof Promise ? await opened : opened
       if (stored !== null) stored = await this.#check(stored, now)
       refused = stored === null
     }
@@ -142,7 +95,7 @@ export class SessionManager<T extends SessionData = SessionData> {
       }
       if (data === null) this.options.onInvalid('ERR_BAD_FORMAT')
     }
-    const state: RequestState = {
+    const state: SessionState = {
       data: data ?? Object.create(null),
       meta: data && stored ? stored.meta : newMeta(now, this.options.ttl),
       isNew: data === null,
@@ -152,12 +105,13 @@ export class SessionManager<T extends SessionData = SessionData> {
       retired: [],
       destroyed: false,
       save: () => this.#save(state),
-      cookieCount: Math.min(cookieCount(cookies, name), this.#maxCookies),
+      now: this.#now,
+      owner: this,
+      cookieCount: Math.min(cookieCount(cookies, name), this.#transport.maxCookies),
       refused: refused || (value !== undefined && data === null),
       cookiePending: false,
       lost: false,
       loadedFields: data && stored ? (stored.fields ?? null) : null,
-      owner: this,
     }
     return sessionObject<T>(state)
   }
@@ -170,40 +124,35 @@ export class SessionManager<T extends SessionData = SessionData> {
   async commit(session: Session<T>): Promise<string[]> {
     const state = this.#stateOf(session)
     if (state.lost) return []
-    const { store } = this.options
-    const now = Date.now()
+    const now = this.#now()
+    const { absoluteTtl } = this.options
     // Loaded just before its absolute deadline, committed after it: the session is over. A new
     // session whose request outlived absoluteTtl starts now instead (its deadline would be past).
-    if (this.options.absoluteTtl > 0 && state.meta.c + this.options.absoluteTtl <= now) {
+    if (absoluteTtl > 0 && state.meta.c + absoluteTtl <= now) {
       if (state.isNew) state.meta = { ...state.meta, c: now }
-      else this.#end(state)
+      else this.#end(state, now)
     }
     const snapshot = this.#snapshot(state)
-    const dataJson = snapshot.json
     const hasFlash = state.meta.f !== undefined && Object.keys(state.meta.f).length > 0
-    if (store.kind === 'server') await this.#destroyRetired(store, state)
-    if (state.isNew && dataJson === '{}' && !hasFlash && !this.options.saveUninitialized) {
+    await this.#retire(state)
+    if (state.isNew && snapshot.json === '{}' && !hasFlash && !this.options.saveUninitialized) {
       const clear = state.destroyed || state.refused
       state.destroyed = false
       state.refused = false
-      return clear ? this.#clearCookies(0, state.cookieCount) : []
+      return clear ? this.#transport.clear(0, state.cookieCount, now) : []
     }
     const changed = this.#changed(state, snapshot) || state.flashChanged
     const rolling = this.options.rolling
     const renew = rolling === true || (rolling === 'auto' && state.meta.e - now < this.options.ttl / 2)
-    if (!state.isNew && !changed && !state.touched && !renew) {
-      return state.cookiePending ? this.#finishPending(state) : []
-    }
+    if (!state.isNew && !changed && !state.touched && !renew) return this.#pendingCookie(state, now)
     const stored = await this.#stored(state, snapshot, now)
-    const headers =
-      store.kind === 'cookie' ? this.#sealCookies(store, stored, state, now) : await this.#write(store, stored, state, changed)
+    const written = this.#transport.write(stored, state, changed, now)
+    const headers = written instanceof Promise ? await written : written
     if (headers === null) {
-      this.#lost(state)
+      this.#lost(state, now)
       return []
     }
     this.#saved(state, stored, snapshot)
-    state.flashChanged = false
-    state.touched = false
     state.destroyed = false
     state.refused = false
     state.cookiePending = false
@@ -220,67 +169,32 @@ export class SessionManager<T extends SessionData = SessionData> {
     return this.#call(() => revocation.generations.bump(String(user)))
   }
 
-  #stateOf(session: Session<T>): RequestState {
-    const state = stateOf(session) as RequestState | undefined
+  #stateOf(session: Session<T>): SessionState {
+    const state = stateOf(session)
     if (state?.owner !== this) throw createError('ERR_INVALID_ARGUMENT', 'not a session loaded by this manager')
     return state
-  }
-
-  /** The joined, unsealed cookie session, or null (reported to onInvalid). */
-  #openCookie(value: string, cookies: Map<string, string>, now: number): StoredSession | null {
-    const sealed = joinChunks(value, cookies, this.options.cookie.name)
-    if (sealed === null) return this.#refuse('ERR_BAD_FORMAT')
-    const store = this.options.store as CookieStore
-    if (sealed.length > store.maxBytes) return this.#refuse('ERR_TOO_LARGE')
-
-    try {
-      const text = unsealOrThrow<unknown>(sealed, this.options.keyring, { purpose: this.#purpose, maxSize: store.maxBytes })
-      return this.#checked(decodeRecord(text), undefined, now)
-    } catch (err) {
-      return this.#refuse((err as KeycardError).code ?? 'ERR_BAD_FORMAT')
-    }
-  }
-
-  /** The server-stored session named by a signed id cookie, or null. */
-  async #fetch(value: string, now: number): Promise<StoredSession | null> {
-    const id = unsign(value, this.options.keyring, { purpose: this.#purpose })
-    if (id === null || !ID.test(id)) return this.#refuse('ERR_BAD_SIGNATURE')
-    const store = this.options.store as ServerStore
-    const stored: unknown = await this.#call(() => store.get(id))
-    // An unknown id is never adopted (fixation): the caller starts a session with a new id.
-    if (stored === undefined) return this.#refuse('ERR_UNKNOWN_SESSION')
-    return this.#checked(stored, id, now)
-  }
-
-  /**
-   * The one place a record from any store is accepted: its shape, its id, and times the expiry
-   * and lifetime checks can work with (see checkedRecord). A bad one is ERR_BAD_FORMAT: the
-   * request gets a fresh session, never an error and never a session nothing can end.
-   */
-  #checked(record: unknown, id: string | undefined, now: number): StoredSession | null {
-    const { store } = this.options
-    const partial = store.kind === 'server' && store.partial === true
-    return checkedRecord(record, { id, now, partial }) ?? this.#refuse('ERR_BAD_FORMAT')
   }
 
   /** Expiry, absolute lifetime and revocation: the checks no store is trusted with. */
   async #check(stored: StoredSession, now: number): Promise<StoredSession | null> {
     const { meta } = stored
+    // Expired *at* `e`: a session is live until the millisecond before it.
     if (meta.e <= now) return this.#refuse('ERR_EXPIRED')
     if (this.options.absoluteTtl > 0 && meta.c + this.options.absoluteTtl <= now) return this.#refuse('ERR_EXPIRED')
     const revocation = this.options.revocation
-    if (meta.u !== undefined && revocation) {
-      const current = await this.#call(() => revocation.generations.get(meta.u as string))
+    const user = meta.u
+    if (user !== undefined && revocation) {
+      const current = await this.#call(() => revocation.generations.get(user))
       if (meta.g !== current) return this.#refuse('ERR_REVOKED')
     }
     return stored
   }
 
   /** The session is over (expired while the request ran, or destroyed by another one): empty and new. */
-  #end(state: RequestState): void {
+  #end(state: SessionState, now: number): void {
     if (!state.isNew) state.retired.push(state.meta.id)
     state.data = Object.create(null)
-    state.meta = newMeta(Date.now(), this.options.ttl)
+    state.meta = newMeta(now, this.options.ttl)
     state.isNew = true
     state.loadedJson = '{}'
     state.destroyed = true
@@ -293,8 +207,8 @@ export class SessionManager<T extends SessionData = SessionData> {
    * of that other request, and any line for this cookie name would replace it (a request that
    * began before /login would log the user out).
    */
-  #lost(state: RequestState): void {
-    this.#end(state)
+  #lost(state: SessionState, now: number): void {
+    this.#end(state, now)
     state.retired = []
     state.destroyed = false
     state.refused = false
@@ -311,34 +225,37 @@ export class SessionManager<T extends SessionData = SessionData> {
     return storeCall(call, this.options.storeTimeout)
   }
 
+  /** Deletes what regenerate() and destroy() retired (server stores; a cookie has nothing to delete). */
+  async #retire(state: SessionState): Promise<void> {
+    if (state.retired.length > 0) await this.#transport.retire(state.retired.splice(0))
+  }
+
   /** The data serialised as the store keeps it: per key for partial stores, else one JSON text. */
-  #snapshot(state: RequestState): Snapshot {
-    const { store } = this.options
-    if (store.kind === 'server' && store.partial) {
+  #snapshot(state: SessionState): Snapshot {
+    if (this.#transport.partial) {
       const fields = dataToFields(state.data)
       return { json: fieldsToJson(fields), fields, changes: changesBetween(state.loadedFields, fields) }
     }
     return { json: dataToJson(state.data), fields: null, changes: null }
   }
 
-  #changed(state: RequestState, snapshot: Snapshot): boolean {
+  #changed(state: SessionState, snapshot: Snapshot): boolean {
     if (snapshot.changes) return snapshot.changes.set.length > 0 || snapshot.changes.deleted.length > 0
     return snapshot.json !== state.loadedJson
   }
 
   /** After a write: what was written is what the session was loaded as, for a later commit. */
-  #saved(state: RequestState, stored: StoredSession, snapshot: Snapshot): void {
+  #saved(state: SessionState, stored: StoredSession, snapshot: Snapshot): void {
     state.meta = stored.meta
     state.isNew = false
     state.loadedJson = snapshot.json
     state.loadedFields = snapshot.fields
+    state.flashChanged = false
+    state.touched = false
   }
 
-  async #destroyRetired(store: ServerStore, state: RequestState): Promise<void> {
-    for (const id of state.retired.splice(0)) await this.#call(() => store.destroy(id))
-  }
-
-  async #stored(state: RequestState, snapshot: Snapshot, now: number): Promise<StoredSession> {
+  /** The record to write: a fresh idle expiry (never past the absolute deadline) and the user's generation. */
+  async #stored(state: SessionState, snapshot: Snapshot, now: number): Promise<StoredSession> {
     const { ttl, absoluteTtl, revocation } = this.options
     let e = now + ttl
     if (absoluteTtl > 0) e = Math.min(e, state.meta.c + absoluteTtl)
@@ -363,94 +280,29 @@ export class SessionManager<T extends SessionData = SessionData> {
     return stored
   }
 
-  #sealCookies(store: CookieStore, stored: StoredSession, state: RequestState, now: number): string[] {
-    const ttl = stored.meta.e - now
-    const sealed = seal(encodeRecord(stored), this.options.keyring, {
-      purpose: this.#purpose,
-      ttl,
-      maxSize: store.maxBytes,
-    })
-    if (sealed.length > store.maxBytes) {
-      throw createError(
-        'ERR_TOO_LARGE',
-        `session is ${sealed.length} bytes sealed, over the cookie store's maxBytes ${store.maxBytes}`,
-      )
-    }
-    const name = this.options.cookie.name
-    const maxAge = Math.floor(ttl / 1000)
-    const values = splitChunks(sealed, this.#chunkSize)
-    const headers = values.map((value, i) =>
-      serializeCookie(i === 0 ? name : `${name}.${i}`, value, { ...this.#attributes, maxAge }),
-    )
-    return headers.concat(this.#clearCookies(values.length, state.cookieCount))
-  }
-
-  /**
-   * Writes a server session: `set` when new, `touch` when unchanged (if the store has it), else
-   * `update` (if the store has it) so that a session destroyed meanwhile is not written back.
-   * False when it was (by `update` or `touch`): the caller then ends this request's session too.
-   */
-  async #put(store: ServerStore, stored: StoredSession, state: RequestState, changed: boolean): Promise<boolean> {
-    const ttl = stored.meta.e - Date.now()
-    const { id } = stored.meta
-    if (state.isNew) {
-      await this.#call(() => store.set(id, stored, ttl))
-    } else if (!changed && store.touch) {
-      const touch = store.touch.bind(store)
-      // false: the session is gone (a store that cannot tell returns nothing).
-      return (await this.#call(() => touch(id, stored, ttl))) !== false
-    } else if (store.update) {
-      const update = store.update.bind(store)
-      return this.#call(() => update(id, stored, ttl))
-    } else {
-      await this.#call(() => store.set(id, stored, ttl))
-    }
-    return true
-  }
-
-  /** A server-store write and the id cookie; null when the session was destroyed meanwhile. */
-  async #write(store: ServerStore, stored: StoredSession, state: RequestState, changed: boolean): Promise<string[] | null> {
-    if (!(await this.#put(store, stored, state, changed))) return null
-    return [this.#idCookie(stored.meta), ...this.#clearCookies(1, state.cookieCount)]
-  }
-
-  #idCookie(meta: { id: string; e: number }): string {
-    const signed = sign(meta.id, this.options.keyring, { purpose: this.#purpose })
-    const maxAge = Math.max(0, Math.floor((meta.e - Date.now()) / 1000))
-    return serializeCookie(this.options.cookie.name, signed, { ...this.#attributes, maxAge })
-  }
-
-  #finishPending(state: RequestState): string[] {
+  /** Nothing to write: only the cookie of a session `save()` already wrote, if it is still unsent. */
+  #pendingCookie(state: SessionState, now: number): string[] {
+    const early = this.#transport.early
+    if (!state.cookiePending || early === null) return []
     state.cookiePending = false
-    return [this.#idCookie(state.meta)]
+    return [early.cookie(state.meta, now)]
   }
 
-  /** `save()`: server stores write now; a cookie session only checks that it can be saved. */
-  async #save(state: RequestState): Promise<void> {
-    const { store } = this.options
+  /** `save()`: stores written server-side write now; a cookie session only checks that it can be saved. */
+  async #save(state: SessionState): Promise<void> {
     if (state.lost) return
     const snapshot = this.#snapshot(state)
-    if (store.kind === 'cookie') return
-    await this.#destroyRetired(store, state)
-    const stored = await this.#stored(state, snapshot, Date.now())
-    if (!(await this.#put(store, stored, state, true))) {
+    const early = this.#transport.early
+    if (early === null) return
+    await this.#retire(state)
+    const now = this.#now()
+    const stored = await this.#stored(state, snapshot, now)
+    if (!(await early.save(stored, state.isNew, now))) {
       // Regenerated or destroyed by another request meanwhile: see #lost.
-      this.#lost(state)
+      this.#lost(state, now)
       return
     }
     if (state.isNew) state.cookiePending = true
     this.#saved(state, stored, snapshot)
-    state.flashChanged = false
-    state.touched = false
-  }
-
-  /** Set-Cookie values that delete cookies `from` .. `count - 1` of this session (0 = the main one). */
-  #clearCookies(from: number, count: number): string[] {
-    const name = this.options.cookie.name
-    const headers: string[] = []
-    for (let i = from; i < count; i++) {
-      headers.push(serializeCookie(i === 0 ? name : `${name}.${i}`, '', { ...this.#attributes, maxAge: 0 }))
-    }
-    return headers
   }
 }

@@ -62,6 +62,13 @@ export interface SessionOptions extends KeyOptions {
   storeTimeout?: Duration
   /** Called with the code when a session cookie is refused (forged, expired...). Default: none. */
   onInvalid?: (code: string) => void
+  /**
+   * The clock, in whole milliseconds since 1970: every expiry, rolling and absolute-lifetime
+   * decision, the seal's expiry and the cookies' Max-Age/Expires read it. For tests that move
+   * time; a value that is not a whole number of ms >= 0 fails the call that read it with
+   * ERR_INVALID_ARGUMENT. Default `Date.now`.
+   */
+  now?: () => number
 }
 
 export interface ResolvedOptions {
@@ -75,6 +82,8 @@ export interface ResolvedOptions {
   revocation: SessionOptions['revocation']
   storeTimeout: number
   onInvalid: (code: string) => void
+  /** The clock, its values checked (`Date.now` itself when none was given). */
+  now: () => number
 }
 
 type Env = Record<string, string | undefined>
@@ -153,6 +162,7 @@ const OPTION_NAMES: Record<keyof SessionOptions, true> = {
   revocation: true,
   storeTimeout: true,
   onInvalid: true,
+  now: true,
 }
 
 const COOKIE_OPTION_NAMES: Record<keyof SessionCookieOptions, true> = {
@@ -245,7 +255,7 @@ function sameSiteOption(value: unknown): SameSite | undefined {
  * The cookie every response will carry, checked now: a name, domain or path the serialiser
  * refuses would otherwise pass start-up and then fail every response with a 500.
  */
-function checkCookie(cookie: ResolvedOptions['cookie'], ttl: number): void {
+function checkCookie(cookie: ResolvedOptions['cookie'], ttl: number, now: number): void {
   const { name } = cookie
   // Chunk cookies are named `name.1`...`name.63`: valid whenever `name` is ('.' is a token char).
   // (Secure and Path=/ here so that only the name itself is judged, whatever its prefix.)
@@ -255,7 +265,7 @@ function checkCookie(cookie: ResolvedOptions['cookie'], ttl: number): void {
   // Prefix rules (`__Host-`, `__Secure-`), SameSite=None and Partitioned without Secure.
   checkCookieRules(name, cookie)
   // Everything together, with the longest Max-Age (and Expires) this ttl gives.
-  cookieCheck('cookie', () => serializeCookie(`${name}.63`, '', { ...cookie, maxAge: Math.ceil(ttl / 1000) }))
+  cookieCheck('cookie', () => serializeCookie(`${name}.63`, '', { ...cookie, maxAge: Math.ceil(ttl / 1000) }, now))
 }
 
 /** The store option: one of keycard's, or a custom one with the methods the core calls. */
@@ -290,6 +300,25 @@ function checkRevocation(revocation: unknown): void {
   functionOption(generations.bump, 'revocation.generations.bump')
 }
 
+/**
+ * The `now` option as a clock whose every value is checked: a clock returning NaN, a string or a
+ * negative number would otherwise give sessions an expiry no check can compare against (NaN is
+ * never `<=` anything, so such a session would never expire). Fractions are refused too: stored
+ * records carry whole milliseconds, and one with `e: 1.5` would be refused at the next load.
+ */
+function clockOption(now: unknown): () => number {
+  if (now === undefined) return Date.now
+  functionOption(now, 'now')
+  const clock = now as () => unknown
+  return () => {
+    const ms = clock()
+    if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
+      throw createError('ERR_INVALID_ARGUMENT', 'the now option must return whole milliseconds since 1970 (as Date.now() does)')
+    }
+    return ms
+  }
+}
+
 let warnedInsecure = false
 
 /**
@@ -315,10 +344,12 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
     sameSite: envSameSite(env),
     store: envStoreKind(env),
   }
+  const now = clockOption(options.now)
+  const today = now()
   const ttl = options.ttl !== undefined ? durationOption(options.ttl, 'ttl') : (fromEnv.ttl ?? 86_400_000)
   if (ttl < 1000) badConfig('ttl must be at least one second')
   // Checked against today: a session saved now must be able to carry its expiry.
-  if (Date.now() + ttl > LATEST_EXPIRY_MS) badConfig('ttl reaches past the year 2106, the latest expiry a session can carry')
+  if (today + ttl > LATEST_EXPIRY_MS) badConfig('ttl reaches past the year 2106, the latest expiry a session can carry')
   const absoluteTtl = options.absoluteTtl === undefined ? 0 : durationOption(options.absoluteTtl, 'absoluteTtl')
   if (absoluteTtl !== 0 && absoluteTtl < 1000) badConfig('absoluteTtl must be 0 (none) or at least one second')
   const cookie = {
@@ -330,7 +361,7 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
     sameSite: sameSiteOption(given.sameSite) ?? fromEnv.sameSite ?? 'lax',
     partitioned: booleanOption(given.partitioned, 'cookie.partitioned') ?? false,
   }
-  checkCookie(cookie, ttl)
+  checkCookie(cookie, ttl, today)
   if (!cookie.secure && env.NODE_ENV !== 'development' && env.NODE_ENV !== 'test' && !warnedInsecure) {
     warnedInsecure = true
     process.emitWarning(
@@ -359,5 +390,6 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
     revocation: options.revocation,
     storeTimeout,
     onInvalid: options.onInvalid ?? (() => {}),
+    now,
   }
 }

@@ -45,7 +45,10 @@ export interface SessionApi<T extends SessionData = SessionData> {
 /** A session: your data's keys as properties, plus the session API. */
 export type Session<T extends SessionData = SessionData> = Partial<T> & SessionApi<T>
 
-/** What the manager tracks for one request's session. */
+/**
+ * What the manager tracks for one request's session: what the session object reads and changes,
+ * and what the manager needs besides to commit it.
+ */
 export interface SessionState {
   data: SessionData
   meta: SessionMeta
@@ -59,6 +62,20 @@ export interface SessionState {
   /** destroy() was called: clear the cookie unless a new session is written. */
   destroyed: boolean
   save: () => Promise<void>
+  /** The manager's clock (the `now` option): when regenerate() and destroy() start a session. */
+  now: () => number
+  /** The manager that loaded it: a session is committed by the manager it came from. */
+  owner: object
+  /** Cookies of this session the request carried (1 + chunks), to clear the stale ones. */
+  cookieCount: number
+  /** A session cookie was sent and refused: clear it unless a new session replaces it. */
+  refused: boolean
+  /** Saved by `save()` with a new id: its cookie still has to be sent. */
+  cookiePending: boolean
+  /** Regenerated or destroyed by another request meanwhile: nothing more is saved or sent. */
+  lost: boolean
+  /** Partial stores: the data per key as loaded (null for a new session). */
+  loadedFields: ReadonlyMap<string, string> | null
 }
 
 /** A session id: 256 bits from the OS CSPRNG, 43 base64url characters. */
@@ -111,9 +128,11 @@ function apiOf(state: SessionState): SessionApi {
       state.data = Object.create(null)
     },
     regenerate: (options?: { keepData?: boolean }) => {
+      // The clock first: a clock that throws leaves the session as it was.
+      const now = state.now()
       if (!state.isNew) state.retired.push(state.meta.id)
       // A new session as far as anyone can tell: new id, and its absolute lifetime starts now.
-      state.meta = { ...state.meta, id: newSessionId(), c: Date.now() }
+      state.meta = { ...state.meta, id: newSessionId(), c: now }
       // The revocation generation is read again at save: "log out everywhere else" bumps it and
       // regenerates in the same request, and this device must carry the new generation.
       delete state.meta.g
@@ -124,11 +143,12 @@ function apiOf(state: SessionState): SessionApi {
       }
     },
     destroy: () => {
+      const now = state.now()
       if (!state.isNew) state.retired.push(state.meta.id)
       state.destroyed = true
       state.isNew = true
       state.data = Object.create(null)
-      state.meta = { v: 1, id: newSessionId(), c: Date.now(), e: state.meta.e }
+      state.meta = { v: 1, id: newSessionId(), c: now, e: state.meta.e }
       state.loadedJson = '{}'
     },
     touch: () => {

@@ -2,7 +2,7 @@
  * `cookieStore()`: stateless sessions. The whole session is sealed (AES-256-GCM, src/seal.ts) into
  * the cookie under a key derived for the cookie's name, so a value sealed for one cookie does not
  * open as another. Sessions larger than one cookie are split over `name`, `name.1`, ... (see
- * manager.ts); the total is bounded by `maxBytes`, because every request carries all of it and
+ * transport_cookie.ts); the total is bounded by `maxBytes`, because every request carries all of it and
  * Node refuses request headers over 16 KiB by default.
  */
 

@@ -1,0 +1,146 @@
+/**
+ * How a session travels and persists, by store kind. The manager (manager.ts) owns what a session
+ * *is* over time: expiry, rolling, the absolute lifetime, revocation. A transport owns where it
+ * *lives*: the cookie store seals the whole session into the cookie (transport_cookie.ts); server
+ * stores keep it server-side behind a signed id cookie (transport_server.ts). The manager picks
+ * one at construction and never asks the store's kind again.
+ *
+ * Every record a transport reads, from a cookie or from a store, goes through `checkedRecord`
+ * (stores/record.ts) here, in `TransportBase.checked`, before the manager sees it.
+ */
+
+import { createError } from '../errors'
+import type { Keyring } from '../keys'
+import { sign } from '../sign'
+import { type CookieAttributes, serializeCookie } from './cookies'
+import type { SessionState } from './session'
+import { checkedRecord } from './stores/record'
+import type { SessionMeta, StoredSession } from './stores/types'
+
+/**
+ * `session.save()` before the response: stores written server-side can; a cookie cannot.
+ * @example
+ * const early = transport.early
+ * if (early !== null && !(await early.save(stored, state.isNew, now))) lost(state)
+ */
+export interface EarlySave {
+  /** Writes the session now; false when another request regenerated or destroyed it meanwhile. */
+  save(stored: StoredSession, isNew: boolean, now: number): Promise<boolean>
+  /** The Set-Cookie line naming a session `save()` wrote: the commit that follows sends it. */
+  cookie(meta: SessionMeta, now: number): string
+}
+
+/**
+ * One way of carrying sessions. `now` is always the manager's clock, read once per load or commit,
+ * so every time a transport writes (seal expiry, Max-Age, Expires, store TTL) agrees with the
+ * expiry decisions the manager took.
+ * @example
+ * const opened = transport.open(value, cookies, now)
+ * const stored = opened instanceof Promise ? await opened : opened
+ */
+export interface SessionTransport {
+  /** The store keeps one field per top-level key: writes carry per-key data and what changed. */
+  readonly partial: boolean
+  /** Most cookies one session uses, and so most stale ones a response ever clears. */
+  readonly maxCookies: number
+  /** Null for the cookie store: its session is only ever written with the response. */
+  readonly early: EarlySave | null
+  /**
+   * The session named by the request's cookie `value` (chunk cookies in `cookies`), checked by
+   * `checkedRecord`; null when refused (the reason went to onInvalid). Only a failing store throws.
+   * Synchronous when nothing has to be awaited (the cookie store), so a load costs no extra tick.
+   */
+  open(value: string, cookies: ReadonlyMap<string, string>, now: number): StoredSession | null | Promise<StoredSession | null>
+  /**
+   * Writes the session at commit and returns the Set-Cookie lines, or null when it was gone
+   * meanwhile (regenerated or destroyed by another request): then nothing was written, and the
+   * response must carry no line for this cookie at all. `changed`: the data or flash changed (else
+   * a store may only extend the session's life). Synchronous for the cookie store.
+   */
+  write(stored: StoredSession, state: SessionState, changed: boolean, now: number): string[] | null | Promise<string[] | null>
+  /** Deletes the sessions this request regenerated or destroyed (nothing to delete for cookies). */
+  retire(ids: readonly string[]): Promise<void>
+  /** Set-Cookie lines deleting cookies `from` .. `count - 1` of this session (0 = the main one), appended to `headers`. */
+  clear(from: number, count: number, now: number, headers?: string[]): string[]
+}
+
+/** A session id's length, to measure the signed id cookie at start-up. */
+const ID_SAMPLE = 'A'.repeat(43)
+
+/**
+ * A signed id as long as any. Signing derives this purpose's keys, so a cookie name the keys
+ * cannot be derived for fails at start-up, whatever the store.
+ * @example
+ * const room = MAX_COOKIE_BYTES - signedSample(keyring, 'keycard/session/sid').length
+ */
+export function signedSample(keyring: Keyring, purpose: string): string {
+  try {
+    return sign(ID_SAMPLE, keyring, { purpose })
+  } catch (err) {
+    throw createError('ERR_BAD_CONFIG', `cookie.name cannot name a session cookie: ${(err as Error).message}`, err)
+  }
+}
+
+/**
+ * What both transports share: the cookie's name, attributes and keys, and where refusals go.
+ * @example
+ * const settings: TransportSettings = { name, keyring, purpose: `keycard/session/${name}`, attributes, onInvalid }
+ */
+export interface TransportSettings {
+  name: string
+  keyring: Keyring
+  /** Keys are derived per cookie name: a value sealed or signed for one cookie is refused as another. */
+  purpose: string
+  attributes: CookieAttributes
+  onInvalid: (code: string) => void
+}
+
+/**
+ * The parts of a transport that do not depend on where sessions live.
+ * @example
+ * class MyTransport extends TransportBase implements SessionTransport { ... }
+ */
+export abstract class TransportBase {
+  protected readonly name: string
+  protected readonly keyring: Keyring
+  protected readonly purpose: string
+  protected readonly attributes: CookieAttributes
+  readonly #onInvalid: (code: string) => void
+  /** The attributes of a deleting line, built once: clearing is the same every time. */
+  readonly #clearing: CookieAttributes
+
+  constructor(settings: TransportSettings) {
+    this.name = settings.name
+    this.keyring = settings.keyring
+    this.purpose = settings.purpose
+    this.attributes = settings.attributes
+    this.#onInvalid = settings.onInvalid
+    this.#clearing = { ...settings.attributes, maxAge: 0 }
+  }
+
+  /** Reports why a cookie was refused; null, for `return this.refuse(...)`. */
+  protected refuse(code: string): null {
+    this.#onInvalid(code)
+    return null
+  }
+
+  /**
+   * The one place a record from any store, or from a cookie, is accepted: its shape, its id, and
+   * times the expiry and lifetime checks can work with (see checkedRecord). A bad one is
+   * ERR_BAD_FORMAT: the request gets a fresh session, never an error and never a session nothing
+   * can end.
+   */
+  protected checked(record: unknown, id: string | undefined, now: number, partial: boolean): StoredSession | null {
+    return checkedRecord(record, { id, now, partial }) ?? this.refuse('ERR_BAD_FORMAT')
+  }
+
+  /** The name of cookie `i` of this session: `name`, `name.1`, `name.2`... */
+  protected cookieName(i: number): string {
+    return i === 0 ? this.name : `${this.name}.${i}`
+  }
+
+  clear(from: number, count: number, now: number, headers: string[] = []): string[] {
+    for (let i = from; i < count; i++) headers.push(serializeCookie(this.cookieName(i), '', this.#clearing, now))
+    return headers
+  }
+}
