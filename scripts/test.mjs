@@ -1,11 +1,13 @@
 // The README's test command (`npm test`) after ensure-built: every suite, one summary line.
 //   1. ava with KEYCARD_BACKEND=native     2. ava with KEYCARD_BACKEND=fallback
-//   3. cargo test (Rust core and vectors)  4. the install proof (packed tarballs, scripts/pack-test.mjs)
+//   3. type tests (tsc over __test__/types)  4. cargo test (Rust core and vectors)
+//   5. the install proof (packed tarballs, scripts/pack-test.mjs)
 // Prints each suite's output as it runs, then `N passed, M failed` over all of them, with
 // `, K skipped` when suites were skipped for a program the machine lacks (redis-server, chromium:
 // see __test__/helpers/requires.ts), each named once with how to install it.
 // KEYCARD_SKIP_NATIVE_BUILD=1 runs only the fallback suite (for machines without Rust).
 import { spawn } from 'node:child_process'
+import { readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -34,6 +36,18 @@ function countCargo(text) {
   return { passed, failed, skipped: 0 }
 }
 
+/**
+ * Counts for the type-level tests (`tsc --noEmit` over __test__/types): one test per file, failed
+ * when tsc reports an error in it (an unused @ts-expect-error included).
+ */
+function countTypes(text) {
+  const files = readdirSync(join(root, '__test__', 'types')).filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'))
+  const broken = new Set([...text.matchAll(/^__test__\/types\/([^(]+)\(/gm)].map((m) => m[1]))
+  const failed = files.filter((name) => broken.has(name)).length
+  for (const name of files) console.log(`${broken.has(name) ? 'not ok' : 'ok'} - types: ${name}`)
+  return { passed: files.length - failed, failed, skipped: 0 }
+}
+
 const suites = [
   {
     name: 'ava (native)',
@@ -44,6 +58,13 @@ const suites = [
     native: true,
   },
   { name: 'ava (fallback)', cmd: process.execPath, args: [ava, '--tap'], env: { KEYCARD_BACKEND: 'fallback' }, count: countTap },
+  {
+    name: 'type tests',
+    cmd: process.execPath,
+    args: [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join('__test__', 'types', 'tsconfig.json')],
+    env: {},
+    count: countTypes,
+  },
   { name: 'cargo test', cmd: 'cargo', args: ['test', '--workspace', '--quiet'], env: {}, count: countCargo, native: true },
   {
     name: 'install proof',

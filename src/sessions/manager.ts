@@ -18,7 +18,16 @@ import { cookieCount, isSessionCookie } from './chunks'
 import { parseCookies } from './cookies'
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from './options'
 import { changesBetween, dataToFields, dataToJson, fieldsToJson } from './serialize'
-import { newMeta, type Session, type SessionData, type SessionState, sessionObject, stateOf, toData } from './session'
+import {
+  type DataRecord,
+  newMeta,
+  type Session,
+  type SessionData,
+  type SessionState,
+  sessionObject,
+  stateOf,
+  toData,
+} from './session'
 import { storeCall } from './store_call'
 import type { SessionChanges, SessionStore, StoredSession } from './stores/types'
 import { type SessionTransport, signedSample, type TransportSettings } from './transport'
@@ -41,7 +50,7 @@ function transportFor(store: SessionStore, settings: TransportSettings, options:
   return new ServerTransport(settings, store, options.storeTimeout, signedId.length, room)
 }
 
-export class SessionManager<T extends SessionData = SessionData> {
+export class SessionManager<T extends object = SessionData> {
   readonly options: ResolvedOptions
   readonly #transport: SessionTransport
   /** The clock: every expiry, rolling and lifetime decision reads it (options.ts checks its values). */
@@ -86,7 +95,7 @@ export class SessionManager<T extends SessionData = SessionData> {
       if (stored !== null) stored = await this.#check(stored, now)
       refused = stored === null
     }
-    let data: SessionData | null = null
+    let data: DataRecord | null = null
     if (stored !== null) {
       try {
         data = toData(JSON.parse(stored.dataJson))

@@ -10,16 +10,16 @@
  */
 
 import { stringifyStrict } from '../lib/json_strict'
-import type { SessionData } from './session'
+import type { DataRecord } from './session'
 import type { SessionChanges } from './stores/types'
 
 /** The data as one JSON object text. */
-export function dataToJson(data: SessionData): string {
+export function dataToJson(data: DataRecord): string {
   return stringifyStrict(data, 'the session data')
 }
 
 /** The data as JSON text per top-level key (keys whose value is undefined are absent, as in JSON). */
-export function dataToFields(data: SessionData): Map<string, string> {
+export function dataToFields(data: DataRecord): Map<string, string> {
   const fields = new Map<string, string>()
   for (const key of Object.keys(data)) {
     const value = data[key]

@@ -12,10 +12,26 @@ import { createError } from '../errors'
 import { randomId } from '../random'
 import type { SessionMeta } from './stores/types'
 
-/** Session data: any JSON-able values, keyed by string. */
-export type SessionData = Record<string, unknown>
+/**
+ * The data of your sessions. Declare its shape once, as express-session users do, and every
+ * adapter's session is typed by it (`req.session` in Express, `request.session` in Fastify,
+ * `ctx.session` in Koa, `c.get('session')` in Hono, the fetch and node sessions):
+ * @example
+ * declare module 'keycard/sessions' {
+ *   interface SessionData { views: number; user?: { id: string; name: string } }
+ * }
+ * req.session.views = (req.session.views ?? 0) + 1 // number; assigning a string is an error
+ *
+ * Keys you do not declare stay `unknown`. Values must be JSON-able.
+ */
+export interface SessionData {
+  [key: string]: unknown
+}
 
-export interface SessionApi<T extends SessionData = SessionData> {
+/** The data as the core handles it: any keys, values of any (JSON-able) type. */
+export type DataRecord = Record<string, unknown>
+
+export interface SessionApi<T extends object = SessionData> {
   /** The session id: 256-bit random, base64url. A new one after `regenerate()` or `destroy()`. */
   readonly id: string
   /** True until the session has been saved once. */
@@ -37,20 +53,20 @@ export interface SessionApi<T extends SessionData = SessionData> {
   /** Saves now (server stores write at once; cookies are still set with the response). */
   save(): Promise<void>
   /** `flash(key, value)` queues a message for a later request; `flash(key)` takes the queued ones. */
-  flash(key: string, value: unknown): void
-  flash(key: string): unknown[]
+  flash<V = unknown>(key: string, value: V): void
+  flash<V = unknown>(key: string): V[]
   toJSON(): T
 }
 
 /** A session: your data's keys as properties, plus the session API. */
-export type Session<T extends SessionData = SessionData> = Partial<T> & SessionApi<T>
+export type Session<T extends object = SessionData> = Partial<T> & SessionApi<T>
 
 /**
  * What the manager tracks for one request's session: what the session object reads and changes,
  * and what the manager needs besides to commit it.
  */
 export interface SessionState {
-  data: SessionData
+  data: DataRecord
   meta: SessionMeta
   isNew: boolean
   /** The data JSON as loaded, to tell whether the request changed it. */
@@ -88,11 +104,11 @@ export function newMeta(now: number, ttl: number): SessionMeta {
 }
 
 /** A null-prototype copy of parsed JSON's top level: no key of it can act as a prototype. */
-export function toData(parsed: unknown): SessionData | null {
+export function toData(parsed: unknown): DataRecord | null {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null
   // Assigning into a null-prototype object: with no __proto__ setter in its chain, a
   // "__proto__" key becomes an own data property like any other.
-  return Object.assign(Object.create(null) as SessionData, parsed)
+  return Object.assign(Object.create(null) as DataRecord, parsed)
 }
 
 const API = new Set([
@@ -239,7 +255,7 @@ const HANDLER: ProxyHandler<Target> = {
 }
 
 /** The object handlers use: a Proxy whose properties are the data, except the API names. */
-export function sessionObject<T extends SessionData>(state: SessionState): Session<T> {
+export function sessionObject<T extends object>(state: SessionState): Session<T> {
   const target: Target = { [STATE]: state }
   return new Proxy(target, HANDLER) as unknown as Session<T>
 }

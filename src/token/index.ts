@@ -164,7 +164,7 @@ function verify(token: unknown, secret: SecretInput | undefined, options: Verify
  * const claims = verifyToken<{ uid: number }>(token, secret, { purpose: 'api' })
  * claims?.uid // number; claims?.exp is there too
  */
-export function verifyToken<T extends TokenPayload = TokenPayload>(
+export function verifyToken<T extends object = TokenPayload>(
   token: string,
   secret: SecretInput | undefined,
   options: VerifyTokenOptions = {},
@@ -177,7 +177,7 @@ export function verifyToken<T extends TokenPayload = TokenPayload>(
  * @example
  * try { const { uid } = verifyTokenOrThrow<{ uid: number }>(token, secret) } catch (err) { if (err.code === 'ERR_EXPIRED') refresh() }
  */
-export function verifyTokenOrThrow<T extends TokenPayload = TokenPayload>(
+export function verifyTokenOrThrow<T extends object = TokenPayload>(
   token: string,
   secret: SecretInput | undefined,
   options: VerifyTokenOptions = {},

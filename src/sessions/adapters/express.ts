@@ -40,7 +40,7 @@ export async function commitSession(req: IncomingMessage, _res?: ServerResponse)
   await commits.get(req)?.()
 }
 
-export function session<T extends SessionData = SessionData>(options?: SessionOptions): Middleware {
+export function session<T extends object = SessionData>(options?: SessionOptions): Middleware {
   const manager = new SessionManager<T>(options)
   const middleware = (req: IncomingMessage, res: ServerResponse, next: Next): void => {
     manager.load(req.headers.cookie).then((s) => {

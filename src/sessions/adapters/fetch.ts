@@ -16,7 +16,7 @@ import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
 import type { Session, SessionData } from '../session'
 
-export interface FetchSessions<T extends SessionData> {
+export interface FetchSessions<T extends object> {
   readonly manager: SessionManager<T>
   load(request: Request): Promise<Session<T>>
   /**
@@ -27,7 +27,7 @@ export interface FetchSessions<T extends SessionData> {
   commit<R extends Response | Headers>(session: Session<T>, target: R): Promise<R>
 }
 
-export function session<T extends SessionData = SessionData>(options?: SessionOptions): FetchSessions<T> {
+export function session<T extends object = SessionData>(options?: SessionOptions): FetchSessions<T> {
   const manager = new SessionManager<T>(options)
   return {
     manager,

@@ -28,10 +28,18 @@ import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
 import type { Session, SessionData } from '../session'
 
-/** The Hono environment of apps using this middleware: `new Hono<SessionEnv<MyData>>()`. */
-export type SessionEnv<T extends SessionData = SessionData> = { Variables: { session: Session<T> } }
+declare module 'hono' {
+  // Hono's augmentation point: c.get('session') is typed in every app, by the declared SessionData.
+  interface ContextVariableMap {
+    /** The request's session (keycard/hono). */
+    session: Session
+  }
+}
 
-export type HonoSessionMiddleware<T extends SessionData = SessionData> = MiddlewareHandler<SessionEnv<T>> & {
+/** The Hono environment of apps using this middleware: `new Hono<SessionEnv<MyData>>()`. */
+export type SessionEnv<T extends object = SessionData> = { Variables: { session: Session<T> } }
+
+export type HonoSessionMiddleware<T extends object = SessionData> = MiddlewareHandler<SessionEnv<T>> & {
   readonly manager: SessionManager<T>
 }
 
@@ -39,7 +47,7 @@ function appendAll(headers: Headers, cookies: readonly string[]): void {
   for (const cookie of cookies) headers.append('set-cookie', cookie)
 }
 
-export function session<T extends SessionData = SessionData>(options?: SessionOptions): HonoSessionMiddleware<T> {
+export function session<T extends object = SessionData>(options?: SessionOptions): HonoSessionMiddleware<T> {
   const manager = new SessionManager<T>(options)
   const middleware: MiddlewareHandler<SessionEnv<T>> = async (c, next) => {
     const s = await manager.load(c.req.header('cookie'))

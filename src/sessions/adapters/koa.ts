@@ -38,7 +38,7 @@ declare module 'koa' {
 
 export type KoaSessionMiddleware = Middleware & { readonly manager: SessionManager<SessionData> }
 
-export function session<T extends SessionData = SessionData>(options?: SessionOptions): KoaSessionMiddleware {
+export function session<T extends object = SessionData>(options?: SessionOptions): KoaSessionMiddleware {
   const manager = new SessionManager<T>(options)
   const middleware: Middleware = async (ctx, next) => {
     const s = await manager.load(ctx.headers.cookie)

@@ -19,7 +19,7 @@ import type { SessionOptions } from '../options'
 import type { Session, SessionData } from '../session'
 import { appendSetCookie } from './headers'
 
-export interface NodeSessions<T extends SessionData> {
+export interface NodeSessions<T extends object> {
   readonly manager: SessionManager<T>
   /** The request's session (never throws for bad cookies; a failing store throws ERR_STORE_UNAVAILABLE). */
   load(req: IncomingMessage): Promise<Session<T>>
@@ -27,7 +27,7 @@ export interface NodeSessions<T extends SessionData> {
   commit(session: Session<T>, res: ServerResponse): Promise<void>
 }
 
-export function session<T extends SessionData = SessionData>(options?: SessionOptions): NodeSessions<T> {
+export function session<T extends object = SessionData>(options?: SessionOptions): NodeSessions<T> {
   const manager = new SessionManager<T>(options)
   return {
     manager,
