@@ -112,6 +112,12 @@ export declare function macVerifyTag(keys: ExternalObject<'MacKeys'>, msg: strin
 /** Version of the compiled core, reported by `backend().version`. */
 export declare function nativeVersion(): string
 
+/**
+ * Every integer that crosses napi, by name (`src/backend/outcomes.ts` has the same table). Called
+ * once, when the TS layer loads the binding.
+ */
+export declare function outcomeCodes(): Record<string, number>
+
 export declare function randomBytes(length: number): Buffer
 
 export declare function randomId(bytes: number): string

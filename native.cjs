@@ -861,6 +861,7 @@ module.exports.macTag = nativeBinding.macTag
 module.exports.macVerifySigned = nativeBinding.macVerifySigned
 module.exports.macVerifyTag = nativeBinding.macVerifyTag
 module.exports.nativeVersion = nativeBinding.nativeVersion
+module.exports.outcomeCodes = nativeBinding.outcomeCodes
 module.exports.randomBytes = nativeBinding.randomBytes
 module.exports.randomId = nativeBinding.randomId
 module.exports.sealBytes = nativeBinding.sealBytes

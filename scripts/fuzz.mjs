@@ -27,7 +27,7 @@ const runs = [
   {
     name: `Rust proptests (PROPTEST_CASES=${cases})`,
     cmd: 'cargo',
-    args: ['test', '-p', 'keycard-seal', '-p', 'keycard-password', '--test', 'proptest_format', '--test', 'proptest_phc'],
+    args: ['test', '-p', 'keycard-seal', '-p', 'keycard-password', '--test', 'proptest_format', '--test', 'proptest_params'],
     env: { PROPTEST_CASES: cases },
   },
 ]

@@ -3,27 +3,31 @@
  * `fallback/` (pure TypeScript on node:crypto). Everything above this interface (formats,
  * claims, key rings) is shared TypeScript, so the two backends cannot disagree about what a
  * format means; they differ only in who does the byte work.
+ *
+ * `Backend` is assembled from parts, each implemented by a same-named twin on both sides and in
+ * the Rust binding: `mac_keys`, `seal_keys`, `password`, `cache` and `primitives`
+ * (`src/backend/native/<part>.ts`, `src/backend/fallback/<part>.ts`,
+ * `crates/keycard-node/src/<part>.rs`).
  */
 
 export type BackendName = 'native' | 'fallback'
 
-/** Outcomes of a verification that failed (a success is the key index, >= 0). */
-export const VERIFY_BAD_FORMAT = -1
-export const VERIFY_BAD_SIGNATURE = -2
-export const VERIFY_UNKNOWN_KEY = -3
-
-/** Outcomes of opening a sealed value that failed (see crates/keycard-seal/src/keys.rs). */
-export const OPEN_BAD_FORMAT = -1
-export const OPEN_UNKNOWN_KEY = -3
-export const OPEN_DECRYPT = -4
-export const OPEN_WRONG_PURPOSE = -5
-export const OPEN_EXPIRED = -6
-export const OPEN_NOT_YET_VALID = -7
-
-/** Kinds of sealed data, so it comes back as the type it went in as. */
-export const KIND_TEXT = 1
-export const KIND_BYTES = 2
-export const KIND_JSON = 3
+// The integers that cross napi live in ./outcomes (defined once); re-exported here for the
+// capabilities that read them next to these types.
+export {
+  KIND_BYTES,
+  KIND_JSON,
+  KIND_TEXT,
+  OPEN_BAD_FORMAT,
+  OPEN_DECRYPT,
+  OPEN_EXPIRED,
+  OPEN_NOT_YET_VALID,
+  OPEN_UNKNOWN_KEY,
+  OPEN_WRONG_PURPOSE,
+  VERIFY_BAD_FORMAT,
+  VERIFY_BAD_SIGNATURE,
+  VERIFY_UNKNOWN_KEY,
+} from './outcomes'
 
 /** AES-256-GCM keys of a keyring for one purpose (docs/FORMATS.md, "Sealed value v1"). */
 export interface SealKeys {
@@ -102,20 +106,27 @@ export interface CacheCore {
   setTestNow(now: number | null): void
 }
 
-export interface Backend {
-  readonly name: BackendName
-  readonly version: string
+/** The `mac_keys` part. */
+export interface MacKeysPart {
   /**
    * A key set from secrets of >= 32 bytes. `info` derives each key with HKDF-SHA256 for one
    * purpose; `null` keys HMAC with the secret as given. Throws `ERR_KEY_TOO_SHORT`.
    */
   createMacKeys(secrets: readonly Uint8Array[], info: string | null, base64Std: boolean): MacKeys
+}
+
+/** The `seal_keys` part: sealed values, and the AES-256-GCM primitive under them (vectors). */
+export interface SealKeysPart {
   /** Seal keys for `purpose`, one per secret (>= 32 bytes), named by `kids` (first seals). */
   createSealKeys(secrets: readonly Uint8Array[], kids: readonly string[], purpose: string): SealKeys
   /** AES-256-GCM, 32-byte key, 12-byte nonce: ciphertext || 16-byte tag. Else ERR_BAD_FORMAT. */
   aesGcmEncrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array
   /** Plaintext of ciphertext || tag, or null when the tag does not verify. */
   aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null
+}
+
+/** The `password` part: hashing work, off the JS thread. */
+export interface PasswordPart {
   /**
    * The argon2id (v=19) tag of a job, computed off the JS thread (libuv pool or worker threads).
    * Rejects with ERR_ABORTED when `signal` aborts first.
@@ -123,6 +134,10 @@ export interface Backend {
   argon2id(job: Argon2Job, signal?: AbortSignal): Promise<Uint8Array>
   /** Whether `password` matches a bcrypt hash (`$2a$`, `$2b$`, `$2y$`), off the JS thread. */
   bcryptVerify(stored: string, password: Uint8Array, signal?: AbortSignal): Promise<boolean>
+}
+
+/** The `primitives` part: stateless building blocks, for vectors and the capabilities. */
+export interface PrimitivesPart {
   /** One-shot HMAC-SHA256 with a key of any length (test vectors). */
   hmacSha256(key: Uint8Array, msg: Uint8Array): Uint8Array
   /** HKDF-SHA256 (RFC 5869); `length` <= 8160 else `ERR_PARAMS_OUT_OF_RANGE`. */
@@ -135,10 +150,19 @@ export interface Backend {
   randomId(bytes: number): string
   /** `length` bytes from the OS CSPRNG. */
   randomBytes(length: number): Uint8Array
+}
+
+/** The `cache` part. */
+export interface CachePart {
   /**
    * A cache; with a `name`, the one cache of that name (created on first open). Native named
    * caches are shared by every thread of the process; fallback ones by the opening thread only.
    * Opening a name with a different config throws `ERR_BAD_CONFIG`.
    */
   openCache(config: CacheConfig, name: string | null): CacheCore
+}
+
+export interface Backend extends MacKeysPart, SealKeysPart, PasswordPart, PrimitivesPart, CachePart {
+  readonly name: BackendName
+  readonly version: string
 }

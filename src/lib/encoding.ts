@@ -1,8 +1,8 @@
 /**
  * Strict base64url. Node's `Buffer.from(s, 'base64url')` skips characters outside the alphabet
  * and ignores set bits in the final character, so two different strings decode to the same
- * bytes (SECURITY.md). Everything keycard decodes goes through `decodeBase64Url`, which accepts
- * exactly the canonical unpadded encoding and nothing else.
+ * bytes (docs/SECURITY.md, "Malformed encodings"). Everything keycard decodes goes through
+ * `decodeBase64Url`, which accepts exactly the canonical unpadded encoding and nothing else.
  */
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/

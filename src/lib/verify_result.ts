@@ -4,7 +4,7 @@
  * an ordinary event on the request path and building an Error (with its stack) costs microseconds.
  */
 
-import { VERIFY_BAD_FORMAT, VERIFY_BAD_SIGNATURE, VERIFY_UNKNOWN_KEY } from '../backend/types'
+import { VERIFY_BAD_FORMAT, VERIFY_BAD_SIGNATURE, VERIFY_UNKNOWN_KEY } from '../backend/outcomes'
 import { createError, type ErrorCode, type KeycardError } from '../errors'
 
 export class Failure {
@@ -22,7 +22,7 @@ export const BAD_FORMAT = new Failure('ERR_BAD_FORMAT', 'input is malformed')
 export const BAD_SIGNATURE = new Failure('ERR_BAD_SIGNATURE', 'signature does not match')
 export const UNKNOWN_KEY = new Failure('ERR_UNKNOWN_KEY', 'signed with a key this keyring does not hold')
 
-/** The failure for a negative backend verification outcome. */
+/** The failure for a negative `VERIFY_*` outcome (src/backend/outcomes.ts, `OUTCOME_ERRORS`). */
 export function failureOf(outcome: number): Failure {
   if (outcome === VERIFY_BAD_FORMAT) return BAD_FORMAT
   if (outcome === VERIFY_UNKNOWN_KEY) return UNKNOWN_KEY

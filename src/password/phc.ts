@@ -1,6 +1,6 @@
 /**
  * Stored password hashes, read strictly and checked against limits before any work, on both
- * backends alike (the Rust core repeats the same checks: crates/keycard-password/src/phc.rs).
+ * backends alike (the Rust core checks the parsed parameters again: crates/keycard-password/src/params.rs).
  *
  * `$argon2id$v=19$m=<m>,t=<t>,p=<p>$<salt>$<hash>` with standard base64 without padding; bcrypt
  * `$2a$`/`$2b$`/`$2y$` hashes are recognised for migration. argon2i, argon2d and v=16 are refused.

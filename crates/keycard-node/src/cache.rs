@@ -1,5 +1,5 @@
 //! The cache: thin wrappers over `keycard_cache::Cache` behind an `External<Arc<Cache>>`, one
-//! native call per operation.
+//! native call per operation. The TS twins: `src/backend/{native,fallback}/cache.ts`.
 //!
 //! `cache_get`/`cache_peek` return text and JSON as a string whose first character is the kind
 //! (U+0001 text, U+0003 JSON, as `seal_open` does), bytes as a Buffer, and a miss as undefined:
@@ -15,11 +15,7 @@ use napi_derive::napi;
 
 use crate::cache_key::Key;
 use crate::error::map_code;
-
-/// Kind bytes (`KIND_*` in src/backend/types.ts).
-const KIND_TEXT: u8 = 1;
-const KIND_BYTES: u8 = 2;
-const KIND_JSON: u8 = 3;
+use crate::outcomes::{KIND_BYTES, KIND_JSON, KIND_TEXT};
 
 type Handle = External<Arc<Cache>>;
 

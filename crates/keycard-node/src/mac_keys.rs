@@ -1,4 +1,5 @@
-//! Key sets held in Rust for the life of a JS handle. The TS `Keyring` creates one per
+//! Key sets held in Rust for the life of a JS handle (the TS twins: `src/backend/native/mac_keys.ts`
+//! and `src/backend/fallback/mac_keys.ts`). The TS `Keyring` creates one per
 //! (keyring, purpose) and reuses it, so key derivation happens once, not per request.
 //!
 //! Exposed as free functions over an `External` rather than as a `#[napi]` class: measured on
@@ -14,19 +15,16 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::error::map_error;
+use crate::outcomes::{VERIFY_BAD_FORMAT, VERIFY_BAD_SIGNATURE, VERIFY_UNKNOWN_KEY};
 
-/// Verification outcome codes shared with the fallback (`src/backend/types.ts`).
-const BAD_FORMAT: i32 = -1;
-const BAD_SIGNATURE: i32 = -2;
-const UNKNOWN_KEY: i32 = -3;
-
+/// The key's index, or the `VERIFY_*` outcome (crate::outcomes) of a failed verification.
 fn outcome(result: keycard_sign::error::Result<usize>) -> i32 {
     match result {
         // Key sets hold a handful of keys; the index always fits.
         Ok(index) => index as i32,
-        Err(keycard_sign::Error::BadFormat) => BAD_FORMAT,
-        Err(keycard_sign::Error::UnknownKey) => UNKNOWN_KEY,
-        Err(_) => BAD_SIGNATURE,
+        Err(keycard_sign::Error::BadFormat) => VERIFY_BAD_FORMAT,
+        Err(keycard_sign::Error::UnknownKey) => VERIFY_UNKNOWN_KEY,
+        Err(_) => VERIFY_BAD_SIGNATURE,
     }
 }
 

@@ -1,4 +1,5 @@
 //! Stateless primitives: vectors-level HMAC and HKDF, key ids, randomness, constant-time compare.
+//! The TS twins: `src/backend/{native,fallback}/primitives.ts`.
 
 use keycard_sign::{ct, keys, mac, random};
 use napi::bindgen_prelude::*;

@@ -1,8 +1,9 @@
 //! Sealed values: thin wrappers over `keycard_seal::SealKeys`, one native call per seal or open
-//! (the whole format is handled in Rust, so data crosses the boundary once each way).
+//! (the whole format is handled in Rust, so data crosses the boundary once each way), and the
+//! AES-256-GCM primitive for its vectors. The TS twins: `src/backend/{native,fallback}/seal_keys.ts`.
 //!
 //! `seal_open` returns text as a string whose first character is the kind (U+0001 text, U+0003
-//! JSON), bytes as a Buffer, and failures as a negative outcome code: no exceptions and no
+//! JSON), bytes as a Buffer, and failures as a negative `OPEN_*` outcome: no exceptions and no
 //! result objects on the request path.
 
 use keycard_seal::{aead, Error, Kind, SealKeys};
@@ -10,17 +11,23 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::error::map_code;
+use crate::outcomes::{
+    KIND_JSON, OPEN_BAD_FORMAT, OPEN_DECRYPT, OPEN_EXPIRED, OPEN_NOT_YET_VALID, OPEN_UNKNOWN_KEY, OPEN_WRONG_PURPOSE,
+};
 
-/// Outcome codes shared with the fallback (`src/backend/types.ts`).
+/// The `OPEN_*` outcome (crate::outcomes) of a value that did not open.
 fn outcome(err: Error) -> i32 {
     match err {
-        Error::BadFormat => -1,
-        Error::UnknownKey => -3,
-        Error::Decrypt => -4,
-        Error::WrongPurpose => -5,
-        Error::Expired => -6,
-        Error::NotYetValid => -7,
-        Error::KeyTooShort | Error::Random => -8,
+        Error::BadFormat => OPEN_BAD_FORMAT,
+        Error::UnknownKey => OPEN_UNKNOWN_KEY,
+        Error::Decrypt => OPEN_DECRYPT,
+        Error::WrongPurpose => OPEN_WRONG_PURPOSE,
+        Error::Expired => OPEN_EXPIRED,
+        Error::NotYetValid => OPEN_NOT_YET_VALID,
+        // Opening never fails these ways (a short key is refused when the key set is made, the
+        // CSPRNG is only read when sealing). Were it to, the TS layer would read the value as
+        // malformed, as it reads any code it does not list.
+        Error::KeyTooShort | Error::Random => OPEN_BAD_FORMAT,
     }
 }
 
@@ -51,7 +58,7 @@ pub fn seal_text(
     nbf: u32,
     nonce: Option<&[u8]>,
 ) -> Result<String, &'static str> {
-    let kind = if kind == Kind::Json as u32 {
+    let kind = if kind == u32::from(KIND_JSON) {
         Kind::Json
     } else {
         Kind::Text

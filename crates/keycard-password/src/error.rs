@@ -5,7 +5,7 @@ use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Error {
-    /// Not a PHC argon2id v=19 string or a bcrypt hash keycard reads.
+    /// Not a bcrypt hash keycard reads.
     BadFormat,
     /// Parameters outside the configured limits (memory, passes, lanes, salt, tag, password).
     ParamsOutOfRange,
@@ -29,7 +29,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Error::BadFormat => "not an argon2id (v=19) PHC string or a bcrypt hash",
+            Error::BadFormat => "not a bcrypt hash keycard reads",
             Error::ParamsOutOfRange => "password hash parameters out of range",
             Error::Aborted => "the operation was aborted",
             Error::Random => "the OS random number generator failed",

@@ -1,13 +1,15 @@
-//! Hashing and verification. Both run for tens of milliseconds by design, so the binding calls
-//! them from the libuv thread pool, never on the JS thread.
+//! The argon2id tag and the bcrypt check. Both run for tens of milliseconds by design, so the
+//! binding calls them from the libuv thread pool, never on the JS thread.
+//!
+//! Stored hashes are read, bounded and written in TypeScript (`src/password/phc.ts`, the one PHC
+//! parser, for both backends); the binding hands this crate parsed parameters, a salt and a
+//! password, and gets the raw tag back (or a bcrypt hash to check, whose cost is read again here).
 
 use argon2::{Algorithm, Argon2, Version};
-use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
 use crate::params::{Limits, Params, MAX_BCRYPT_COST};
-use crate::phc;
 
 fn argon2id<'k>(params: &Params, pepper: Option<&'k [u8]>) -> Result<Argon2<'k>> {
     let raw =
@@ -79,12 +81,6 @@ pub fn tag(password: &[u8], salt: &[u8], params: &Params, pepper: Option<&[u8]>,
     Ok(out)
 }
 
-/// The PHC string of `password` under `params` with `salt` (of `params.salt_len` bytes).
-pub fn hash(password: &[u8], salt: &[u8], params: &Params, pepper: Option<&[u8]>, limits: &Limits) -> Result<String> {
-    let tag = Zeroizing::new(tag(password, salt, params, pepper, limits)?);
-    Ok(phc::format(params, salt, &tag))
-}
-
 /// Raw argon2id (v=19) with secret and associated data, for the RFC 9106 §5.3 vector only.
 /// Bounded by the hard ceilings like every other entry point: it is reachable from JS too.
 #[allow(clippy::too_many_arguments)]
@@ -125,28 +121,9 @@ pub fn raw(
     Ok(out)
 }
 
-/// What a verification found: whether the password matches and what the stored hash was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verified {
-    Argon2id { matches: bool, params: Params },
-    Bcrypt { matches: bool },
-}
-
-impl Verified {
-    pub fn matches(&self) -> bool {
-        match self {
-            Verified::Argon2id { matches, .. } | Verified::Bcrypt { matches } => *matches,
-        }
-    }
-}
-
-/// bcrypt hashes as bcrypt, bcryptjs and PHP write them: `$2a$`, `$2b$`, `$2y$`, cost, 53 chars.
-fn is_bcrypt(stored: &str) -> bool {
-    ["$2a$", "$2b$", "$2y$"].iter().any(|prefix| stored.starts_with(prefix))
-}
-
-/// Checks a bcrypt hash (`$2a$`, `$2b$`, `$2y$`; cost within `limits`).
-pub fn verify_bcrypt(stored: &str, password: &[u8], limits: &Limits) -> Result<Verified> {
+/// Whether `password` matches a bcrypt hash as bcrypt, bcryptjs and PHP write them (`$2a$`,
+/// `$2b$`, `$2y$`, cost, 53 characters), cost within `limits` and bcrypt's own maximum.
+pub fn verify_bcrypt(stored: &str, password: &[u8], limits: &Limits) -> Result<bool> {
     let bytes = stored.as_bytes();
     if bytes.len() != 60 || bytes[6] != b'$' || !bytes[4..6].iter().all(u8::is_ascii_digit) {
         return Err(Error::BadFormat);
@@ -156,44 +133,7 @@ pub fn verify_bcrypt(stored: &str, password: &[u8], limits: &Limits) -> Result<V
         return Err(Error::ParamsOutOfRange);
     }
     // bcrypt reads at most 72 bytes of password, like every bcrypt implementation it must match.
-    let matches = bcrypt::verify(password, stored).map_err(|_| Error::BadFormat)?;
-    Ok(Verified::Bcrypt { matches })
-}
-
-/// Checks `password` against a stored argon2id PHC string or bcrypt hash. A mismatch is
-/// `matches: false`; malformed or out-of-range stored hashes are errors, raised before any work.
-pub fn verify(stored: &str, password: &[u8], pepper: Option<&[u8]>, limits: &Limits) -> Result<Verified> {
-    check_password(password, limits)?;
-    if is_bcrypt(stored) {
-        return verify_bcrypt(stored, password, limits);
-    }
-    let parsed = phc::parse(stored, limits)?;
-    let mut tag = Zeroizing::new(vec![0u8; parsed.params.tag_len]);
-    compute(
-        &argon2id(&parsed.params, pepper)?,
-        &parsed.params,
-        password,
-        &parsed.salt,
-        &mut tag,
-    )?;
-    let matches = bool::from(tag.as_slice().ct_eq(&parsed.hash));
-    Ok(Verified::Argon2id {
-        matches,
-        params: parsed.params,
-    })
-}
-
-/// True when `stored` should be replaced by a hash under `target`: bcrypt always, argon2id when
-/// its memory, passes, salt or tag are below the target's.
-pub fn needs_rehash(stored: &str, target: &Params, limits: &Limits) -> Result<bool> {
-    if is_bcrypt(stored) {
-        return Ok(true);
-    }
-    let params = phc::parse(stored, limits)?.params;
-    Ok(params.m < target.m
-        || params.t < target.t
-        || params.salt_len < target.salt_len
-        || params.tag_len < target.tag_len)
+    bcrypt::verify(password, stored).map_err(|_| Error::BadFormat)
 }
 
 #[cfg(test)]
@@ -209,33 +149,37 @@ mod tests {
     };
 
     #[test]
-    fn hash_verify_and_pepper() {
+    fn tags_depend_on_password_salt_params_and_pepper() {
         let limits = Limits::default();
-        let stored = hash(b"hunter2", &[1u8; 16], &FAST, None, &limits).unwrap();
-        assert!(verify(&stored, b"hunter2", None, &limits).unwrap().matches());
-        assert!(!verify(&stored, b"hunter3", None, &limits).unwrap().matches());
-        let peppered = hash(b"hunter2", &[1u8; 16], &FAST, Some(b"pepper"), &limits).unwrap();
-        assert_ne!(stored, peppered);
-        assert!(verify(&peppered, b"hunter2", Some(b"pepper"), &limits)
-            .unwrap()
-            .matches());
-        assert!(!verify(&peppered, b"hunter2", None, &limits).unwrap().matches());
-        assert!(needs_rehash(&stored, &Params::OWASP, &limits).unwrap());
-        assert!(!needs_rehash(&stored, &FAST, &limits).unwrap());
+        let base = tag(b"hunter2", &[1u8; 16], &FAST, None, &limits).unwrap();
+        assert_eq!(base.len(), FAST.tag_len);
+        assert_eq!(tag(b"hunter2", &[1u8; 16], &FAST, None, &limits).unwrap(), base);
+        assert_ne!(tag(b"hunter3", &[1u8; 16], &FAST, None, &limits).unwrap(), base);
+        assert_ne!(tag(b"hunter2", &[2u8; 16], &FAST, None, &limits).unwrap(), base);
+        assert_ne!(
+            tag(b"hunter2", &[1u8; 16], &Params { t: 2, ..FAST }, None, &limits).unwrap(),
+            base
+        );
+        let peppered = tag(b"hunter2", &[1u8; 16], &FAST, Some(b"pepper"), &limits).unwrap();
+        assert_ne!(peppered, base);
+        // The salt given must be as long as the parameters say.
+        assert_eq!(
+            tag(b"hunter2", &[1u8; 15], &FAST, None, &limits),
+            Err(Error::ParamsOutOfRange)
+        );
     }
 
     #[test]
-    fn bcrypt_hashes_verify_and_always_need_rehash() {
+    fn bcrypt_hashes_verify_within_their_cost_bound() {
         let limits = Limits::default();
         let stored = bcrypt::hash_with_salt("hunter2", 4, [7u8; 16])
             .unwrap()
             .format_for_version(bcrypt::Version::TwoB);
-        assert!(verify(&stored, b"hunter2", None, &limits).unwrap().matches());
-        assert!(!verify(&stored, b"hunter3", None, &limits).unwrap().matches());
-        assert!(needs_rehash(&stored, &FAST, &limits).unwrap());
+        assert_eq!(verify_bcrypt(&stored, b"hunter2", &limits), Ok(true));
+        assert_eq!(verify_bcrypt(&stored, b"hunter3", &limits), Ok(false));
         let expensive = stored.replacen("$04$", "$31$", 1);
-        assert_eq!(verify(&expensive, b"x", None, &limits), Err(Error::ParamsOutOfRange));
-        assert_eq!(verify("$2b$04$short", b"x", None, &limits), Err(Error::BadFormat));
+        assert_eq!(verify_bcrypt(&expensive, b"x", &limits), Err(Error::ParamsOutOfRange));
+        assert_eq!(verify_bcrypt("$2b$04$short", b"x", &limits), Err(Error::BadFormat));
     }
 
     #[test]
@@ -267,18 +211,15 @@ mod tests {
                 "raw m={m} t={t} p={p}"
             );
         }
-        let stored = format!("$argon2id$v=19$m={},t=1,p=1$AQEBAQEBAQEBAQEBAQEBAQ$", u32::MAX);
-        let stored = format!("{stored}{}", "A".repeat(43));
-        assert_eq!(
-            verify(&stored, b"pw", None, &unbounded).err(),
-            Some(Error::ParamsOutOfRange)
-        );
         // bcrypt's own maximum cost holds too.
         let bcrypt32 = bcrypt::hash_with_salt("pw", 4, [7u8; 16])
             .unwrap()
             .format_for_version(bcrypt::Version::TwoB)
             .replacen("$04$", "$32$", 1);
-        assert_eq!(verify(&bcrypt32, b"pw", None, &unbounded), Err(Error::ParamsOutOfRange));
+        assert_eq!(
+            verify_bcrypt(&bcrypt32, b"pw", &unbounded),
+            Err(Error::ParamsOutOfRange)
+        );
     }
 
     #[test]
@@ -299,7 +240,7 @@ mod tests {
         let limits = Limits::default();
         let long = vec![b'a'; limits.max_password_len + 1];
         assert_eq!(
-            hash(&long, &[1u8; 16], &FAST, None, &limits),
+            tag(&long, &[1u8; 16], &FAST, None, &limits),
             Err(Error::ParamsOutOfRange)
         );
     }

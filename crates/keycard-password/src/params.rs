@@ -12,20 +12,9 @@ pub struct Params {
     pub tag_len: usize,
 }
 
-impl Params {
-    /// OWASP Password Storage Cheat Sheet, argon2id minimum: 19 MiB, 2 passes, 1 lane.
-    pub const OWASP: Params = Params {
-        m: 19_456,
-        t: 2,
-        p: 1,
-        salt_len: 16,
-        tag_len: 32,
-    };
-}
-
-/// Bounds for parameters read from stored hashes (and for options). Defaults are generous for
-/// real configurations and small enough that one hostile hash costs at most ~256 MiB and a
-/// bounded time.
+/// Bounds for parameters (the TS layer's `PasswordLimits`, applied there first). Defaults are
+/// the TS layer's too: generous for real configurations and small enough that one hostile hash
+/// costs at most ~256 MiB and a bounded time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     pub max_m: u32,
@@ -56,7 +45,7 @@ pub const MAX_TAG_LEN: usize = 64;
 
 // Hard ceilings, applied whatever `Limits` say (even `u32::MAX`), so that no input from JS can
 // make the core attempt an allocation or a run that takes the process down. The TypeScript layer
-// applies the same numbers (src/password_phc.ts, CEILINGS), so both backends refuse alike.
+// applies the same numbers (src/password/phc.ts, CEILINGS), so both backends refuse alike.
 
 /// Lanes are 1..=2^24-1 in RFC 9106; keycard caps them at 255 whatever the limits say.
 pub const MAX_LANES: u32 = 255;

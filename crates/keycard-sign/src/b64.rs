@@ -1,6 +1,7 @@
 //! Strict base64. The `base64` crate's `*_NO_PAD` engines refuse padding, characters outside
 //! the alphabet and non-canonical final characters (unused low bits set), which is exactly the
-//! strictness SECURITY.md asks for: two different strings must never decode to the same bytes.
+//! strictness keycard needs (docs/SECURITY.md, "Malformed encodings"): two different strings must
+//! never decode to the same bytes, or one signed value would have many spellings.
 
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;

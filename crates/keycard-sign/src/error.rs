@@ -1,5 +1,6 @@
 //! Precise errors for bad input, one opaque error for a bad signature (nothing about *why* a
-//! tag failed may leak). The binding maps each variant to the stable `ERR_*` code of DESIGN.md.
+//! tag failed may leak). The binding maps each variant to its stable `ERR_*` code (`Error::code`,
+//! the codes src/errors.ts lists), the same code the TypeScript fallback raises.
 
 use std::fmt;
 

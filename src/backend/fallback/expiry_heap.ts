@@ -2,7 +2,7 @@
  * The fallback cache's expiry heap: a binary min-heap of (at, slot, generation) items kept in
  * three parallel typed arrays, so an item costs no object. Items are never removed from the
  * middle: the cache bumps a slot's generation instead, and skips popped items whose generation
- * no longer matches (see cache.ts).
+ * no longer matches (see cache_slots.ts).
  */
 
 const INITIAL_CAPACITY = 64

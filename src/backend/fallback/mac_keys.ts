@@ -1,11 +1,13 @@
 /**
- * Fallback `MacKeys` on node:crypto. Mirrors crates/keycard-sign/src/mac.rs: same derivation,
- * same strict tag decoding, same outcomes.
+ * The fallback `mac_keys` part: `MacKeys` on node:crypto. Mirrors crates/keycard-sign/src/mac.rs
+ * (behind crates/keycard-node/src/mac_keys.rs): same derivation, same strict tag decoding, same
+ * `VERIFY_*` outcomes.
  */
 
 import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto'
 import { createError } from '../../errors'
-import { type MacKeys, VERIFY_BAD_FORMAT, VERIFY_BAD_SIGNATURE, VERIFY_UNKNOWN_KEY } from '../types'
+import { VERIFY_BAD_FORMAT, VERIFY_BAD_SIGNATURE, VERIFY_UNKNOWN_KEY } from '../outcomes'
+import type { MacKeys, MacKeysPart } from '../types'
 
 export const MIN_SECRET_LENGTH = 32
 const EMPTY = Buffer.alloc(0)
@@ -17,7 +19,7 @@ const EMPTY = Buffer.alloc(0)
 const TAG_URL = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/
 const TAG_STD = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]$/
 
-export class FallbackMacKeys implements MacKeys {
+class FallbackMacKeys implements MacKeys {
   readonly #keys: KeyObject[]
   readonly #std: boolean
 
@@ -82,4 +84,13 @@ function constantTimeEqual(a: string, b: string): boolean {
   let diff = 0
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
   return diff === 0
+}
+
+/**
+ * The `mac_keys` part of the fallback backend.
+ * @example
+ * fallbackMacKeys.createMacKeys([secret], 'keycard/v1/sign/', false).tag('v')
+ */
+export const fallbackMacKeys: MacKeysPart = {
+  createMacKeys: (secrets, info, base64Std) => new FallbackMacKeys(secrets, info, base64Std),
 }

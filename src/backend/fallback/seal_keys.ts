@@ -1,5 +1,6 @@
 /**
- * Fallback `SealKeys` on node:crypto. Mirrors crates/keycard-seal/src/keys.rs check for check
+ * The fallback `seal_keys` part: `SealKeys` and AES-256-GCM on node:crypto. Mirrors
+ * crates/keycard-seal/src/keys.rs (behind crates/keycard-node/src/seal_keys.rs) check for check
  * (same layout, same order of refusals), so both backends return the same outcome for any input.
  */
 
@@ -25,8 +26,8 @@ import {
   OPEN_NOT_YET_VALID,
   OPEN_UNKNOWN_KEY,
   OPEN_WRONG_PURPOSE,
-  type SealKeys,
-} from '../types'
+} from '../outcomes'
+import type { SealKeys, SealKeysPart } from '../types'
 import { MIN_SECRET_LENGTH } from './mac_keys'
 
 const VERSION = 1
@@ -67,7 +68,7 @@ interface Key {
   aad: Buffer
 }
 
-export class FallbackSealKeys implements SealKeys {
+class FallbackSealKeys implements SealKeys {
   readonly #keys: Key[]
   readonly #purpose: Buffer
   readonly #hint: Buffer
@@ -157,4 +158,35 @@ export class FallbackSealKeys implements SealKeys {
     if (!isUtf8(data)) return OPEN_BAD_FORMAT
     return String.fromCharCode(kind) + data.toString('utf8')
   }
+}
+
+/** The Rust primitive's types admit only these sizes; refuse the same inputs here. */
+function checkGcmSizes(key: Uint8Array, nonce: Uint8Array): void {
+  if (key.length !== 32 || nonce.length !== NONCE_LENGTH)
+    throw createError('ERR_BAD_FORMAT', 'AES-256-GCM takes a 32-byte key and a 12-byte nonce')
+}
+
+/**
+ * The `seal_keys` part of the fallback backend.
+ * @example
+ * fallbackSealKeys.createSealKeys([secret], ['k1'], 'session').sealText(KIND_TEXT, 'hi', 0, 0, null)
+ */
+export const fallbackSealKeys: SealKeysPart = {
+  createSealKeys: (secrets, kids, purpose) => new FallbackSealKeys(secrets, kids, purpose),
+  aesGcmEncrypt(key, nonce, aad, plaintext) {
+    checkGcmSizes(key, nonce)
+    const cipher = createCipheriv('aes-256-gcm', key, nonce, GCM).setAAD(aad)
+    return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()])
+  },
+  aesGcmDecrypt(key, nonce, aad, sealed) {
+    checkGcmSizes(key, nonce)
+    if (sealed.length < TAG_LENGTH) throw createError('ERR_BAD_FORMAT', 'AES-GCM input is shorter than its tag')
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, nonce, GCM).setAAD(aad)
+      decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH))
+      return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_LENGTH)), decipher.final()])
+    } catch {
+      return null
+    }
+  },
 }

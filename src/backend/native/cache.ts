@@ -1,11 +1,12 @@
 /**
- * The native cache behind the `CacheCore` interface: one binding call per operation, entries in
- * Rust memory. Text and JSON come back as one string whose first character is the kind (see
- * crates/keycard-node/src/cache.rs), so a hit is a single call with no result object.
+ * The native `cache` part (crates/keycard-node/src/cache.rs): one binding call per operation,
+ * entries in Rust memory. Text and JSON come back as one string whose first character is the
+ * kind, so a hit is a single call with no result object.
  */
 
 import { createError } from '../../errors'
-import { type CacheConfig, type CacheCore, type CacheStats, KIND_BYTES, KIND_JSON } from '../types'
+import { KIND_BYTES, KIND_JSON } from '../outcomes'
+import type { CacheConfig, CacheCore, CachePart, CacheStats } from '../types'
 import type { NativeBinding } from './load'
 
 type Handle = ReturnType<NativeBinding['cacheCreate']>
@@ -20,7 +21,7 @@ function decode(stored: string | Buffer | null): unknown {
   return stored.charCodeAt(0) === JSON_PREFIX ? JSON.parse(text) : text
 }
 
-export class NativeCache implements CacheCore {
+class NativeCache implements CacheCore {
   readonly #binding: NativeBinding
   readonly #handle: Handle
 
@@ -77,4 +78,13 @@ export class NativeCache implements CacheCore {
   setTestNow(now: number | null): void {
     this.#binding.cacheSetTestNow(this.#handle, now)
   }
+}
+
+/**
+ * The `cache` part of the native backend.
+ * @example
+ * nativeCache(binding).openCache({ maxSize: 100, maxBytes: 0, ttl: 0 }, null).set('k', KIND_TEXT, 'v', -1)
+ */
+export function nativeCache(binding: NativeBinding): CachePart {
+  return { openCache: (config, name) => new NativeCache(binding, config, name) }
 }

@@ -1,10 +1,10 @@
 //! Password work on the libuv thread pool: one `Task` per operation (node-rs style); `compute`
-//! runs off the JS thread, `resolve` converts. PHC strings are parsed, bounded and formatted in
+//! runs off the JS thread, `resolve` converts. The TS twins: `src/backend/{native,fallback}/password.ts`. PHC strings are parsed, bounded and formatted in
 //! the shared TypeScript layer (so both backends refuse the same inputs); this side computes the
 //! argon2id tag (within the core's limits again, as a second line) and checks bcrypt hashes.
 //!
-//! An `AbortSignal` cancels a task still queued. Keycard's error codes travel as negative numbers
-//! (a Task's errors can only carry a napi status), and a panic inside `compute` is caught on the
+//! An `AbortSignal` cancels a task still queued. Keycard's error codes travel as negative
+//! `PASSWORD_*` outcomes (a Task's errors can only carry a napi status), and a panic inside `compute` is caught on the
 //! pool thread and becomes the internal-error code instead of aborting Node.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -16,21 +16,24 @@ use napi::{Env, Task};
 use napi_derive::napi;
 use zeroize::Zeroizing;
 
-/// Outcome codes shared with `src/backend/native/index.ts`.
+use crate::outcomes::{
+    PASSWORD_ABORTED, PASSWORD_BAD_FORMAT, PASSWORD_PANICKED, PASSWORD_PARAMS_OUT_OF_RANGE, PASSWORD_RANDOM,
+};
+
+/// The `PASSWORD_*` outcome (crate::outcomes) of a task that failed.
 fn code(err: Error) -> i32 {
     match err {
-        Error::BadFormat => -1,
-        Error::ParamsOutOfRange => -2,
-        Error::Aborted => -3,
-        Error::Random => -4,
+        Error::BadFormat => PASSWORD_BAD_FORMAT,
+        Error::ParamsOutOfRange => PASSWORD_PARAMS_OUT_OF_RANGE,
+        Error::Aborted => PASSWORD_ABORTED,
+        Error::Random => PASSWORD_RANDOM,
     }
 }
-const PANICKED: i32 = -99;
 
 fn guarded<T>(work: impl FnOnce() -> StdResult<T, Error>) -> StdResult<T, i32> {
     match catch_unwind(AssertUnwindSafe(work)) {
         Ok(result) => result.map_err(code),
-        Err(_) => Err(PANICKED),
+        Err(_) => Err(PASSWORD_PANICKED),
     }
 }
 
@@ -116,9 +119,7 @@ impl Task for BcryptTask {
         // The caller's limits (cost, password length) were applied in TypeScript; the ceilings
         // leave cost 31, bcrypt's own maximum, and no password bound (bcrypt reads 72 bytes).
         let limits = Limits::CEILINGS;
-        Ok(guarded(|| {
-            hash::verify_bcrypt(&self.stored, &self.password, &limits).map(|v| v.matches())
-        }))
+        Ok(guarded(|| hash::verify_bcrypt(&self.stored, &self.password, &limits)))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
