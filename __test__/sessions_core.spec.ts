@@ -478,3 +478,48 @@ test(t_('core: session({ now }) reaches the manager in every adapter'), async (t
   s.n = 1
   check('fetch', (await fetch.commit(s, new Response('ok'))).headers.getSetCookie())
 })
+
+// Commit serialises the data only when the handler may have changed it (a write, a delete, or a
+// read that handed out an object). Every way of changing the data must still be seen.
+for (const kind of ['cookie', 'memory'] as const) {
+  test(t_(`core × ${kind}: every way a handler changes data is saved; reading primitives saves nothing`), async (t) => {
+    const manager = new SessionManager({ secret: SECRET, store: kind === 'memory' ? memoryStore() : cookieStore() })
+    const first = await manager.load(undefined)
+    first.n = 1
+    first.cart = { items: ['a'] }
+    first.list = [1]
+    let cookie = (await manager.commit(first))[0]?.split(';')[0]
+    const steps: Array<[string, (s: Record<string, unknown> & { get(k: string): unknown; toJSON(): unknown }) => void, unknown]> =
+      [
+        ['read a number only', (s) => void s.n, null],
+        ['nested mutation through a property', (s) => (s.cart as { items: string[] }).items.push('b'), ['a', 'b']],
+        ['nested mutation through get()', (s) => (s.get('cart') as { items: string[] }).items.push('c'), ['a', 'b', 'c']],
+        ['nested mutation through a spread', (s) => ({ ...s }).list && ({ ...s }.list as number[]).push(2), ['a', 'b', 'c']],
+        [
+          'nested mutation through Object.values',
+          (s) => (Object.values(s).find(Array.isArray) as number[]).push(3),
+          ['a', 'b', 'c'],
+        ],
+        ['delete', (s) => delete s.n, ['a', 'b', 'c']],
+      ]
+    for (const [label, change, items] of steps) {
+      const s = (await manager.load(cookie)) as unknown as Record<string, unknown> & {
+        get(k: string): unknown
+        toJSON(): unknown
+      }
+      change(s)
+      const headers = await manager.commit(s as never)
+      if (items === null) {
+        t.deepEqual(headers, [], label)
+        continue
+      }
+      t.is(headers.length, 1, label)
+      cookie = headers[0]?.split(';')[0]
+      const again = (await manager.load(cookie)) as unknown as Record<string, unknown>
+      t.deepEqual((again.cart as { items: string[] }).items, items, label)
+    }
+    const last = (await manager.load(cookie)) as unknown as Record<string, unknown>
+    t.deepEqual(last.list, [1, 2, 3])
+    t.false('n' in last)
+  })
+}

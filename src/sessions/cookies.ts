@@ -143,6 +143,47 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
   return out
 }
 
+/** Writes the Set-Cookie lines of one session cookie; see {@link cookieWriter}. */
+export type CookieWriter = (name: string, value: string, maxAge: number, now: number) => string
+
+/**
+ * A writer for the lines of one session cookie (`name`, `name.1`…): the same bytes as
+ * `serializeCookie(name, value, { ...attributes, maxAge }, now)`, with the fixed attributes
+ * validated and serialised once, here, instead of on every response (they measured ~12% of a
+ * cookie-session write). Only Expires and Max-Age vary per line; Expires is memoised per second.
+ * The values it is given are keycard's own (base64url seals and signatures, `N*` chunk counts,
+ * '' to clear), so they are not re-scanned; names are `name` or `name.N`, tokens when `name` is.
+ * @example
+ * const write = cookieWriter('keycard', { path: '/', secure: true, httpOnly: true, sameSite: 'lax' })
+ * write('keycard', sealed, 86_400, Date.now()) // 'keycard=…; Path=/; Expires=…; Max-Age=86400; HttpOnly; Secure; SameSite=Lax'
+ */
+export function cookieWriter(name: string, attributes: CookieAttributes): CookieWriter {
+  // Everything serializeCookie checks, once: a bad name or attribute fails at start-up.
+  serializeCookie(name, '', { ...attributes, maxAge: 0 }, 0)
+  const head =
+    (attributes.domain === undefined ? '' : domainAttribute(attributes.domain)) +
+    (attributes.path === undefined ? '' : pathAttribute(attributes.path))
+  const tail =
+    (attributes.httpOnly === true ? '; HttpOnly' : '') +
+    (attributes.secure === true ? '; Secure' : '') +
+    (attributes.sameSite === undefined ? '' : sameSiteAttribute(attributes.sameSite)) +
+    (attributes.partitioned === true ? '; Partitioned' : '')
+  let second = -1
+  let expires = ''
+  return (cookieName, value, maxAge, now) => {
+    if (!Number.isSafeInteger(maxAge) || maxAge < 0) invalid('cookie maxAge must be whole seconds >= 0')
+    // As expiryAttributes: clearing uses the epoch; Expires has whole-second resolution.
+    const at = maxAge === 0 ? 0 : now + maxAge * 1000
+    if (!(at >= 0 && at <= MAX_DATE_MS)) invalid('cookie maxAge puts Expires outside 1970..9999')
+    const s = Math.floor(at / 1000)
+    if (s !== second) {
+      second = s
+      expires = new Date(at).toUTCString()
+    }
+    return `${cookieName}=${value}${head}; Expires=${expires}; Max-Age=${maxAge}${tail}`
+  }
+}
+
 function badConfig(message: string): never {
   throw createError('ERR_BAD_CONFIG', message)
 }

@@ -120,6 +120,7 @@ export class SessionManager<T extends object = SessionData> {
       refused: refused || (value !== undefined && data === null),
       cookiePending: false,
       lost: false,
+      exposed: false,
       loadedFields: data && stored ? (stored.fields ?? null) : null,
     }
     return sessionObject<T>(state)
@@ -241,6 +242,8 @@ export class SessionManager<T extends object = SessionData> {
 
   /** The data serialised as the store keeps it: per key for partial stores, else one JSON text. */
   #snapshot(state: SessionState): Snapshot {
+    // Untouched data is exactly what was loaded (and was valid JSON then): no serialisation.
+    if (!state.exposed && !this.#transport.partial) return { json: state.loadedJson, fields: null, changes: null }
     if (this.#transport.partial) {
       const fields = dataToFields(state.data)
       return { json: fieldsToJson(fields), fields, changes: changesBetween(state.loadedFields, fields) }

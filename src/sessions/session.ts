@@ -90,6 +90,12 @@ export interface SessionState {
   cookiePending: boolean
   /** Regenerated or destroyed by another request meanwhile: nothing more is saved or sent. */
   lost: boolean
+  /**
+   * The handler may have changed the data: it wrote, deleted, or read a value that is an object
+   * (which it may have mutated in place). Until then the data is exactly what was loaded, and
+   * commit need not serialise it to know (a read-only request costs no JSON.stringify).
+   */
+  exposed: boolean
   /** Partial stores: the data per key as loaded (null for a new session). */
   loadedFields: ReadonlyMap<string, string> | null
 }
@@ -136,11 +142,15 @@ function dataKey(key: unknown): string {
 
 function apiOf(state: SessionState): SessionApi {
   const api = {
-    get: (key: string) => state.data[dataKey(key)],
+    get: (key: string) => readData(state, dataKey(key)),
     set: (key: string, value: unknown) => setData(state, dataKey(key), value),
-    delete: (key: string) => Object.hasOwn(state.data, dataKey(key)) && delete state.data[key],
+    delete: (key: string) => {
+      state.exposed = true
+      return Object.hasOwn(state.data, dataKey(key)) && delete state.data[key]
+    },
     has: (key: string) => Object.hasOwn(state.data, dataKey(key)),
     clear: () => {
+      state.exposed = true
       state.data = Object.create(null)
     },
     regenerate: (options?: { keepData?: boolean }) => {
@@ -153,6 +163,7 @@ function apiOf(state: SessionState): SessionApi {
       // regenerates in the same request, and this device must carry the new generation.
       delete state.meta.g
       state.isNew = true
+      state.exposed = true
       if (options?.keepData !== true) {
         state.data = Object.create(null)
         delete state.meta.f
@@ -163,6 +174,7 @@ function apiOf(state: SessionState): SessionApi {
       if (!state.isNew) state.retired.push(state.meta.id)
       state.destroyed = true
       state.isNew = true
+      state.exposed = true
       state.data = Object.create(null)
       state.meta = { v: 1, id: newSessionId(), c: now, e: state.meta.e }
       state.loadedJson = '{}'
@@ -192,7 +204,10 @@ function apiOf(state: SessionState): SessionApi {
       state.flashChanged = true
       return undefined
     },
-    toJSON: () => ({ ...state.data }),
+    toJSON: () => {
+      state.exposed = true // the copy shares the nested objects
+      return { ...state.data }
+    },
   }
   return api as unknown as SessionApi
 }
@@ -207,7 +222,15 @@ interface Target {
 }
 
 function setData(state: SessionState, key: string, value: unknown): void {
+  state.exposed = true
   Object.defineProperty(state.data, key, { value, writable: true, enumerable: true, configurable: true })
+}
+
+/** A data value; handing out an object means the handler may change it without a write. */
+function readData(state: SessionState, key: string): unknown {
+  const value = state.data[key]
+  if (typeof value === 'object' && value !== null) state.exposed = true
+  return value
 }
 
 /**
@@ -226,7 +249,7 @@ const HANDLER: ProxyHandler<Target> = {
       target.api ??= apiOf(state) as unknown as Record<string, unknown>
       return target.api[key]
     }
-    return state.data[key]
+    return readData(state, key)
   },
   set(target, key, value) {
     if (typeof key !== 'string' || API.has(key)) {
@@ -239,15 +262,19 @@ const HANDLER: ProxyHandler<Target> = {
     return true
   },
   deleteProperty(target, key) {
-    if (typeof key === 'string') delete target[STATE].data[key]
+    if (typeof key === 'string') {
+      const state = target[STATE]
+      state.exposed = true
+      delete state.data[key]
+    }
     return true
   },
   has: (target, key) => typeof key === 'string' && (API.has(key) || Object.hasOwn(target[STATE].data, key)),
   ownKeys: (target) => Object.keys(target[STATE].data),
   getOwnPropertyDescriptor(target, key) {
-    const { data } = target[STATE]
-    if (typeof key !== 'string' || !Object.hasOwn(data, key)) return undefined
-    return { value: data[key], writable: true, enumerable: true, configurable: true }
+    const state = target[STATE]
+    if (typeof key !== 'string' || !Object.hasOwn(state.data, key)) return undefined
+    return { value: readData(state, key), writable: true, enumerable: true, configurable: true }
   },
   // The session is not a class instance; reporting a null prototype keeps `in` checks honest.
   getPrototypeOf: () => null,

@@ -12,7 +12,7 @@
 import { createError } from '../errors'
 import type { Keyring } from '../keys'
 import { sign } from '../sign'
-import { type CookieAttributes, serializeCookie } from './cookies'
+import { type CookieAttributes, type CookieWriter, cookieWriter } from './cookies'
 import type { SessionState } from './session'
 import { checkedRecord } from './stores/record'
 import type { SessionMeta, StoredSession } from './stores/types'
@@ -106,8 +106,8 @@ export abstract class TransportBase {
   protected readonly purpose: string
   protected readonly attributes: CookieAttributes
   readonly #onInvalid: (code: string) => void
-  /** The attributes of a deleting line, built once: clearing is the same every time. */
-  readonly #clearing: CookieAttributes
+  /** Set-Cookie lines of this cookie, its fixed attributes checked and serialised once. */
+  protected readonly line: CookieWriter
 
   constructor(settings: TransportSettings) {
     this.name = settings.name
@@ -115,7 +115,7 @@ export abstract class TransportBase {
     this.purpose = settings.purpose
     this.attributes = settings.attributes
     this.#onInvalid = settings.onInvalid
-    this.#clearing = { ...settings.attributes, maxAge: 0 }
+    this.line = cookieWriter(settings.name, settings.attributes)
   }
 
   /** Reports why a cookie was refused; null, for `return this.refuse(...)`. */
@@ -140,7 +140,7 @@ export abstract class TransportBase {
   }
 
   clear(from: number, count: number, now: number, headers: string[] = []): string[] {
-    for (let i = from; i < count; i++) headers.push(serializeCookie(this.cookieName(i), '', this.#clearing, now))
+    for (let i = from; i < count; i++) headers.push(this.line(this.cookieName(i), '', 0, now))
     return headers
   }
 }

@@ -89,11 +89,11 @@ export class CookieTransport extends TransportBase implements SessionTransport {
         `session is ${sealed.length} bytes sealed, over the cookie store's maxBytes ${this.#maxBytes}`,
       )
     }
-    const attributes = { ...this.attributes, maxAge: Math.floor(ttl / 1000) }
+    const maxAge = Math.floor(ttl / 1000)
     const values = splitChunks(sealed, this.#chunkSize)
     const headers: string[] = []
     let i = 0
-    for (const value of values) headers.push(serializeCookie(this.cookieName(i++), value, attributes, now))
+    for (const value of values) headers.push(this.line(this.cookieName(i++), value, maxAge, now))
     return this.clear(values.length, state.cookieCount, now, headers)
   }
 

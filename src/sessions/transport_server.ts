@@ -6,7 +6,6 @@
 
 import { createError } from '../errors'
 import { sign, unsign } from '../sign'
-import { serializeCookie } from './cookies'
 import type { SessionState } from './session'
 import { storeCall } from './store_call'
 import type { ServerStore, SessionMeta, StoredSession } from './stores/types'
@@ -68,7 +67,7 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
   cookie(meta: SessionMeta, now: number): string {
     const signed = sign(meta.id, this.keyring, this.#signing)
     const maxAge = Math.max(0, Math.floor((meta.e - now) / 1000))
-    return serializeCookie(this.name, signed, { ...this.attributes, maxAge }, now)
+    return this.line(this.name, signed, maxAge, now)
   }
 
   async retire(ids: readonly string[]): Promise<void> {
