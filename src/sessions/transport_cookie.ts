@@ -9,7 +9,7 @@ import { seal, unsealOrThrow } from '../seal'
 import { joinChunks, MAX_CHUNKS, splitChunks } from './chunks'
 import { type CookieAttributes, MAX_COOKIE_BYTES, serializeCookie } from './cookies'
 import type { SessionState } from './session'
-import { decodeRecord, encodeRecord } from './stores/record'
+import { encodeRecord, openRecord } from './stores/record'
 import type { CookieStore, StoredSession } from './stores/types'
 import { type SessionTransport, TransportBase, type TransportSettings } from './transport'
 
@@ -73,7 +73,7 @@ export class CookieTransport extends TransportBase implements SessionTransport {
     } catch (err) {
       return this.refuse(codeOf(err))
     }
-    return this.checked(decodeRecord(text), undefined, now, false)
+    return openRecord(text, now) ?? this.refuse('ERR_BAD_FORMAT')
   }
 
   /**

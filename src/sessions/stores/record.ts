@@ -138,3 +138,19 @@ export function decodeRecord(text: unknown): StoredSession | null {
   if (!isMeta(meta) || dataJson[0] !== '{') return null
   return { meta, dataJson }
 }
+
+/**
+ * `checkedRecord(decodeRecord(text), { now, partial: false })` in one pass, for a record the core
+ * parsed itself (an unsealed cookie): JSON.parse yields plain data with no getters, so the shape
+ * check of decodeRecord is the whole check, plus the creation time against the clock. A record
+ * with flash messages takes the copying path (their lists are copied into a null-prototype map).
+ * Measured ~1 µs of a cookie session's load: the id, times and flash were checked twice.
+ * @example
+ * const stored = openRecord(unsealed, now) // null: refuse as ERR_BAD_FORMAT
+ */
+export function openRecord(text: unknown, now: number): StoredSession | null {
+  const record = decodeRecord(text)
+  if (record === null) return null
+  if (record.meta.f !== undefined) return checkedRecord(record, { now, partial: false })
+  return record.meta.c > now + CLOCK_SKEW_MS ? null : record
+}
