@@ -1,4 +1,4 @@
-// Install proof (NAPI.md §5): packs the main package and the linux-x64-gnu platform package,
+// Install proof: packs the main package and the linux-x64-gnu platform package,
 // installs them into fresh projects the way a user would, and runs smoke checks there, both with
 // require() and with import:
 //   project A: main + platform tarballs  -> the native backend, loaded from the platform package

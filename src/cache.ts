@@ -14,6 +14,11 @@ import { type OptionScope, refuseUnknownOptions } from './lib/option_names'
 
 export type { CacheStats } from './backend/types'
 
+/**
+ * Options of `new Cache()`. `maxSize` is required; the rest are optional.
+ * @example
+ * const options: CacheOptions = { maxSize: 10_000, maxBytes: 64 * 1024 * 1024, ttl: '5m' }
+ */
 export interface CacheOptions {
   /** Most entries held: an integer 1 ..= 2^32 - 2. */
   maxSize: number
@@ -41,6 +46,11 @@ export interface CacheOptions {
   now?: () => number
 }
 
+/**
+ * Options of `cache.set()` and `cache.getOrSet()`.
+ * @example
+ * cache.set('otp:42', code, { ttl: '10m' })
+ */
 export interface CacheSetOptions {
   /** Time to live of this entry, overriding the cache's default; 0: never expires. */
   ttl?: Duration
@@ -170,10 +180,13 @@ const CACHE_OPTION_NAMES: OptionScope = {
  * cache.get('user:1') // a fresh copy: { name: 'Ada' }
  */
 export class Cache<V = unknown> {
+  /** Most entries held, as given. */
   readonly maxSize: number
+  /** Most bytes held, as given; undefined when there is no byte bound. */
   readonly maxBytes: number | undefined
   /** Default time to live in ms; 0 when entries never expire. */
   readonly ttl: number
+  /** The shared cache's name, as given; undefined for a private cache. */
   readonly name: string | undefined
   readonly #core: CacheCore
   readonly #loading = new Map<string, Promise<V>>()
@@ -213,13 +226,22 @@ export class Cache<V = unknown> {
     this.#core = now === undefined ? core : clockedCore(core, now)
   }
 
-  /** The value of `key`, or undefined; makes the entry the most recent. */
+  /**
+   * The value of `key`, or undefined; makes the entry the most recent. Strings come back as they
+   * are, bytes as a fresh Buffer, other values as a fresh parsed copy.
+   * @example
+   * const user = cache.get('user:1') // undefined when absent or expired
+   */
   get(key: string): V | undefined {
     checkKey(key)
     return this.#core.get(key) as V | undefined
   }
 
-  /** The value of `key`, or undefined, leaving its recency unchanged. */
+  /**
+   * The value of `key`, or undefined, leaving its recency and the hit/miss counters unchanged.
+   * @example
+   * cache.peek('user:1') // does not save the entry from eviction
+   */
   peek(key: string): V | undefined {
     checkKey(key)
     return this.#core.peek(key) as V | undefined
@@ -231,6 +253,8 @@ export class Cache<V = unknown> {
    * exceeds `maxBytes`, `ERR_NOT_SERIALIZABLE` for values JSON cannot hold, and
    * `ERR_INVALID_ARGUMENT` for a lone surrogate in the key or a string value, or a detached
    * Uint8Array.
+   * @example
+   * cache.set('user:1', { name: 'Ada' }).set('token:1', 'abc', { ttl: '30s' })
    */
   set(key: string, value: V, options?: CacheSetOptions): this {
     checkKey(key)
@@ -261,24 +285,41 @@ export class Cache<V = unknown> {
     return this
   }
 
-  /** Whether `key` holds a live entry (recency unchanged). */
+  /**
+   * Whether `key` holds a live entry (recency unchanged).
+   * @example
+   * if (!cache.has('user:1')) cache.set('user:1', await loadUser(1))
+   */
   has(key: string): boolean {
     checkKey(key)
     return this.#core.has(key)
   }
 
-  /** Removes `key`; true when there was a live entry. */
+  /**
+   * Removes `key`; true when there was a live entry.
+   * @example
+   * cache.delete('user:1') // after the user changed
+   */
   delete(key: string): boolean {
     checkKey(key)
     return this.#core.delete(key)
   }
 
-  /** Removes every entry (the counters of `stats()` are kept). */
+  /**
+   * Removes every entry (the counters of `stats()` are kept).
+   * @example
+   * cache.clear()
+   * cache.size // 0
+   */
   clear(): void {
     this.#core.clear()
   }
 
-  /** Live entries. */
+  /**
+   * Live entries (expired ones are purged first, so never counted).
+   * @example
+   * cache.size // 0 on a new cache
+   */
   get size(): number {
     return this.#core.size()
   }
@@ -286,6 +327,9 @@ export class Cache<V = unknown> {
   /**
    * Whole ms until `key` expires, rounded up (so 0 only ever means "absent"): Infinity when it
    * never does, 0 when there is no such entry.
+   * @example
+   * cache.set('k', 'v', { ttl: '1m' })
+   * cache.getRemainingTTL('k') // 60000 (or a little less)
    */
   getRemainingTTL(key: string): number {
     checkKey(key)
@@ -295,6 +339,8 @@ export class Cache<V = unknown> {
   /**
    * The cached value of `key`, or the value of `loader()` stored under it. Concurrent callers of
    * one key share one loader call; a loader's error stores nothing and reaches every caller.
+   * @example
+   * const user = await cache.getOrSet(`user:${id}`, () => db.users.find(id), { ttl: '1m' })
    */
   async getOrSet(key: string, loader: () => V | Promise<V>, options?: CacheSetOptions): Promise<V> {
     checkKey(key)
@@ -321,7 +367,12 @@ export class Cache<V = unknown> {
     return load
   }
 
-  /** Hits, misses, evictions, expirations, and the bytes and entries held now. */
+  /**
+   * Hits, misses, evictions, expirations, and the bytes and entries held now.
+   * @example
+   * const { hits, misses } = cache.stats()
+   * const hitRate = hits / (hits + misses || 1)
+   */
   stats(): CacheStats {
     return this.#core.stats()
   }

@@ -24,7 +24,12 @@ interface Finding {
   detail: string
 }
 
-/** The npm package that carries the native binary for this machine (napi-rs naming). */
+/**
+ * The npm package that carries the native binary for this machine (napi-rs naming).
+ * @example
+ * platformPackage('darwin', 'arm64') // '@keycard/core-darwin-arm64'
+ * platformPackage('win32', 'x64') // '@keycard/core-win32-x64-msvc'
+ */
 export function platformPackage(platform = process.platform, arch = process.arch): string {
   let triple = `${platform}-${arch}`
   if (platform === 'linux') {
@@ -50,7 +55,11 @@ function describeError(err: unknown): string {
   return isErrorCode(code) ? `${code}: ${message}` : message
 }
 
-/** What `keycard doctor` checks, as findings (exported for tests). */
+/**
+ * What `keycard doctor` checks, as findings (exported for tests): `ok` false for a problem.
+ * @example
+ * diagnose({ KEYCARD_SECRET: 'short' }).filter((f) => !f.ok) // the secret finding: ERR_KEY_TOO_SHORT
+ */
 export function diagnose(env: NodeJS.ProcessEnv = process.env): Finding[] {
   const findings: Finding[] = []
   const add = (ok: boolean, label: string, detail: string) => findings.push({ ok, label, detail })
@@ -136,7 +145,12 @@ const USAGE = `usage: keycard <command>
                     KEYCARD_* configuration and its errors, the secret's source and strength
   secret            print a new random 32-byte secret (base64url) for KEYCARD_SECRET`
 
-/** Runs the command line; returns the exit status. */
+/**
+ * Runs the command line; returns the exit status.
+ * @example
+ * main(['secret']) // prints a new base64url secret, returns 0
+ * main(['doctor', '--json']) // 1 when a finding fails
+ */
 export function main(argv: readonly string[]): number {
   const [command, ...rest] = argv
   if (command === 'secret') {

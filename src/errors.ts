@@ -24,6 +24,12 @@ const FAMILIES = {
 } as const
 
 type Families = typeof FAMILIES
+/**
+ * Every code keycard throws (`ERR_BAD_FORMAT`, `ERR_EXPIRED`, …). Codes are API: switch on them,
+ * never on messages.
+ * @example
+ * const code: ErrorCode = 'ERR_EXPIRED'
+ */
 export type ErrorCode = Families[keyof Families][number]
 
 /**
@@ -36,6 +42,11 @@ export type ErrorCode = Families[keyof Families][number]
 export class KeycardError extends Error {
   readonly code: ErrorCode
 
+  /**
+   * Prefer `createError(code, message)`, which picks the family subclass of `code`.
+   * @example
+   * new KeycardError('ERR_INTERNAL', 'unreachable', { cause: err })
+   */
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.code = code
@@ -43,24 +54,56 @@ export class KeycardError extends Error {
   }
 }
 
-/** Secrets and key rings: too short, missing, unknown key id. */
+/**
+ * Secrets and key rings: too short, missing, unknown key id.
+ * @example
+ * err instanceof KeyError // ERR_KEY_TOO_SHORT, ERR_KEY_WEAK, ERR_NO_SECRET, ERR_UNKNOWN_KEY
+ */
 export class KeyError extends KeycardError {}
-/** Input that is not in the expected shape, too large, or cannot be serialised. */
+/**
+ * Input that is not in the expected shape, too large, or cannot be serialised.
+ * @example
+ * err instanceof FormatError // ERR_BAD_FORMAT, ERR_TOO_LARGE, ERR_ALG_NOT_ALLOWED, ERR_NOT_SERIALIZABLE
+ */
 export class FormatError extends KeycardError {}
-/** A signature or authentication tag that does not verify. Opaque by design. */
+/**
+ * A signature or authentication tag that does not verify. Opaque by design.
+ * @example
+ * err instanceof VerificationError // ERR_BAD_SIGNATURE, ERR_DECRYPT
+ */
 export class VerificationError extends KeycardError {}
-/** A well-formed, authentic value whose claims are not acceptable now or here. */
+/**
+ * A well-formed, authentic value whose claims are not acceptable now or here.
+ * @example
+ * err instanceof ClaimError // ERR_EXPIRED, ERR_NOT_YET_VALID, ERR_WRONG_PURPOSE, ERR_WRONG_AUDIENCE, …
+ */
 export class ClaimError extends KeycardError {}
-/** A bad argument or configuration value from the caller. */
+/**
+ * A bad argument or configuration value from the caller.
+ * @example
+ * err instanceof ParameterError // ERR_PARAMS_OUT_OF_RANGE, ERR_INVALID_ARGUMENT, ERR_BAD_CONFIG
+ */
 export class ParameterError extends KeycardError {}
-/** A session store that cannot be reached in time. Carries HTTP 503 for framework error handlers. */
+/**
+ * A session store that cannot be reached in time. Carries HTTP 503 for framework error handlers.
+ * @example
+ * err instanceof StoreError && err.status === 503 // ERR_STORE_UNAVAILABLE
+ */
 export class StoreError extends KeycardError {
   readonly status = 503
   readonly statusCode = 503
 }
-/** The native backend is missing or failed internally. */
+/**
+ * The native backend is missing or failed internally.
+ * @example
+ * err instanceof BackendError // ERR_NATIVE_UNAVAILABLE, ERR_INTERNAL, ERR_RANDOM
+ */
 export class BackendError extends KeycardError {}
-/** The caller's AbortSignal aborted the operation. */
+/**
+ * The caller's AbortSignal aborted the operation.
+ * @example
+ * err instanceof AbortError // ERR_ABORTED, from hashPassword(pw, { signal })
+ */
 export class AbortError extends KeycardError {}
 
 const CLASSES = { KeyError, FormatError, VerificationError, ClaimError, ParameterError, StoreError, BackendError, AbortError }
@@ -70,11 +113,21 @@ for (const [family, codes] of Object.entries(FAMILIES)) {
   for (const code of codes) CLASS_OF_CODE.set(code, CLASSES[family as keyof Families])
 }
 
+/**
+ * Whether `value` is one of keycard's error codes (the native binding's `err.code` is checked with it).
+ * @example
+ * isErrorCode('ERR_EXPIRED') // true
+ * isErrorCode('ENOENT') // false
+ */
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && CLASS_OF_CODE.has(value)
 }
 
-/** Creates the error of the right family for `code`. */
+/**
+ * Creates the error of the right family for `code`: the one way keycard throws.
+ * @example
+ * throw createError('ERR_INVALID_ARGUMENT', 'ttl must be a positive number') // a ParameterError
+ */
 export function createError(code: ErrorCode, message: string, cause?: unknown): KeycardError {
   const Family = CLASS_OF_CODE.get(code) ?? KeycardError
   return new Family(code, message, cause === undefined ? undefined : { cause })
@@ -83,6 +136,8 @@ export function createError(code: ErrorCode, message: string, cause?: unknown): 
 /**
  * Rewraps an error thrown by the native binding. The binding puts our code in `err.code`; anything
  * else (a caught Rust panic, a napi type error) becomes `ERR_INTERNAL` with the original as cause.
+ * @example
+ * try { return binding.seal(...args) } catch (err) { throw fromNativeError(err) }
  */
 export function fromNativeError(err: unknown): KeycardError {
   if (err instanceof KeycardError) return err

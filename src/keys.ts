@@ -15,16 +15,35 @@ import { createError } from './errors'
 import { refuseDetached } from './lib/detached'
 import { encodeBase64Url } from './lib/encoding'
 
-/** A secret: a string (its UTF-8 bytes count) or bytes, at least 32 bytes long. */
+/**
+ * A secret: a string (its UTF-8 bytes count) or bytes, at least 32 bytes long.
+ * @example
+ * const secret: Secret = crypto.randomBytes(32) // or a 43-character base64url string
+ */
 export type Secret = string | Uint8Array
-/** A secret with an explicit key id (1 to 64 characters of `[A-Za-z0-9_-]`). */
+/**
+ * A secret with an explicit key id (1 to 64 characters of `[A-Za-z0-9_-]`). Without `id`, the id
+ * is derived from the secret.
+ * @example
+ * new Keyring([{ id: '2025-06', secret: newSecret }, { id: '2025-01', secret: oldSecret }])
+ */
 export interface KeyringEntry {
   id?: string
   secret: Secret
 }
-/** Anything a keycard function accepts as its key: one secret, several (first signs), or a Keyring. */
+/**
+ * Anything a keycard function accepts as its key: one secret, several (first signs), or a Keyring.
+ * `undefined` where a function allows it means `KEYCARD_SECRET`.
+ * @example
+ * sign('v', secret); sign('v', [newSecret, oldSecret]); sign('v', new Keyring(secret))
+ */
 export type SecretInput = Secret | Keyring | ReadonlyArray<Secret | KeyringEntry>
 
+/**
+ * Options every function that takes a secret accepts.
+ * @example
+ * sign('v', undefined, { allowInsecureKey: true }) // development without KEYCARD_SECRET
+ */
 export interface KeyOptions {
   /**
    * With no secret configured, use a random per-process key instead of throwing `ERR_NO_SECRET`.
@@ -43,6 +62,11 @@ export interface KeyOptions {
   allowWeakKey?: boolean
 }
 
+/**
+ * Shortest secret accepted, in bytes: 256 bits, the HMAC-SHA256 key size. Shorter is `ERR_KEY_TOO_SHORT`.
+ * @example
+ * if (Buffer.byteLength(candidate) < MIN_SECRET_BYTES) throw new Error('secret too short')
+ */
 export const MIN_SECRET_BYTES = 32
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/
 /**
@@ -106,7 +130,7 @@ function secretBytes(secret: unknown, allowWeakKey: boolean): Uint8Array {
  * Several secrets with key ids; the first is current. Secrets that repeat a short pattern are
  * `ERR_KEY_WEAK` unless `{ allowWeakKey: true }` (tests only).
  * @example
- * const keys = new Keyring([process.env.NEW_SECRET, process.env.OLD_SECRET])
+ * const keys = new Keyring([newSecret, oldSecret])
  * sign('value', keys) // signed with NEW_SECRET; values signed with OLD_SECRET still verify
  */
 export class Keyring {
@@ -140,7 +164,11 @@ export class Keyring {
     Object.freeze(this.ids)
   }
 
-  /** Index of the key with this id, or -1. */
+  /**
+   * Index of the key with this id, or -1.
+   * @example
+   * keyring.indexOf(keyring.ids[0]!) // 0
+   */
   indexOf(id: string): number {
     return this.#indexById.get(id) ?? -1
   }
@@ -171,18 +199,28 @@ export class Keyring {
   /**
    * The backend key set for one use. `info` names format version and purpose (HKDF), or is null
    * for the raw secret (cookie-signature only). Internal.
+   * @example
+   * keyring.macKeys(activeBackend(), 'keycard/v1/sign/uid').tag('user-42')
    */
   macKeys(backend: Backend, info: string | null, base64Std = false): MacKeys {
     const name = info === null ? (base64Std ? '\0raw-std' : '\0raw') : info
     return derived(this.#macKeys, backend, name, () => backend.createMacKeys(this.#secrets, info, base64Std))
   }
 
-  /** The backend seal keys for one purpose (AES-256-GCM, derived per purpose). Internal. */
+  /**
+   * The backend seal keys for one purpose (AES-256-GCM, derived per purpose). Internal.
+   * @example
+   * keyring.sealKeys(activeBackend(), 'session').open(sealed, Math.floor(Date.now() / 1000))
+   */
   sealKeys(backend: Backend, purpose: string): SealKeys {
     return derived(this.#sealKeys, backend, purpose, () => backend.createSealKeys(this.#secrets, this.ids, purpose))
   }
 
-  /** base64url JWS protected headers, one per key, as keycard writes them. Internal. */
+  /**
+   * base64url JWS protected headers, one per key, as keycard writes them. Internal.
+   * @example
+   * keyring.tokenHeaders()[0] // b64u('{"alg":"HS256","typ":"JWT","kid":"<ids[0]>"}')
+   */
   tokenHeaders(): readonly string[] {
     this.#headers ??= this.ids.map((kid) => encodeBase64Url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid })))
     return this.#headers
@@ -262,7 +300,12 @@ function stillSame(snapshot: readonly unknown[], input: Uint8Array | ReadonlyArr
   })
 }
 
-/** The Keyring for any accepted secret input. `undefined` means "the configured default". */
+/**
+ * The Keyring for any accepted secret input. `undefined` means "the configured default". Cached:
+ * a string by value, bytes and arrays by identity (rebuilt if mutated in place).
+ * @example
+ * const keyring = resolveKeyring(secret, options) // what sign(), seal() and signToken() do first
+ */
 export function resolveKeyring(input: SecretInput | undefined | null, options?: KeyOptions): Keyring {
   if (input instanceof Keyring) return input
   const allowWeakKey = options?.allowWeakKey === true
@@ -296,6 +339,8 @@ let insecureKeyring: Keyring | undefined
 /**
  * `KEYCARD_SECRET` (comma-separated for rotation, first signs), else the insecure development key
  * when allowed, else `ERR_NO_SECRET`.
+ * @example
+ * defaultKeyring({ allowInsecureKey: true }) // KEYCARD_SECRET if set, else a warned random key (not in production)
  */
 export function defaultKeyring(options?: KeyOptions): Keyring {
   const env = process.env.KEYCARD_SECRET

@@ -13,6 +13,12 @@ import { type KeyOptions, resolveKeyring, type SecretInput } from './keys'
 import { limitOf, purposeOf } from './lib/options'
 import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from './lib/verify_result'
 
+/**
+ * Options of `sign`: the purpose the value is bound to, and the format.
+ * @example
+ * sign('user-42', secret, { purpose: 'uid' })
+ * sign('s:abc', secret, { format: 'cookie-signature' }) // what express-session writes
+ */
 export interface SignOptions extends KeyOptions {
   /** What the value is for (e.g. the cookie name); a value only verifies for its purpose. Default ''. */
   purpose?: string
@@ -20,6 +26,11 @@ export interface SignOptions extends KeyOptions {
   format?: 'keycard' | 'cookie-signature'
 }
 
+/**
+ * Options of `unsign`/`unsignOrThrow`: those of `sign`, and a length bound checked first.
+ * @example
+ * unsign(cookie, secret, { purpose: 'uid', maxLength: 4096 })
+ */
 export interface UnsignOptions extends SignOptions {
   /** Longest signed input accepted, in UTF-16 code units; longer is `ERR_TOO_LARGE`. Default 65536. */
   maxLength?: number
@@ -102,7 +113,12 @@ export function unsign(signed: string, secret: SecretInput | undefined, options?
   return orNull(run(signed, secret, options))
 }
 
-/** Like `unsign`, but throws a `KeycardError` (`ERR_BAD_FORMAT`, `ERR_BAD_SIGNATURE`, `ERR_TOO_LARGE`). */
+/**
+ * Like `unsign`, but throws a `KeycardError` (`ERR_BAD_FORMAT`, `ERR_BAD_SIGNATURE`,
+ * `ERR_UNKNOWN_KEY`, `ERR_TOO_LARGE`).
+ * @example
+ * const uid = unsignOrThrow(cookie, secret, { purpose: 'uid' }) // throws ERR_BAD_SIGNATURE if forged
+ */
 export function unsignOrThrow(signed: string, secret: SecretInput | undefined, options?: UnsignOptions): string {
   return orThrow(run(signed, secret, options))
 }

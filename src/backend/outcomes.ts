@@ -16,31 +16,115 @@
 import type { ErrorCode } from '../errors'
 
 // --- MAC verification (MacKeys.verifyTag / verifySigned); success is the key's index ----------
+/**
+ * The tag (or the signed value around it) is malformed: `ERR_BAD_FORMAT`.
+ * @example
+ * keys.verifySigned('no-dot') // VERIFY_BAD_FORMAT
+ */
 export const VERIFY_BAD_FORMAT = -1
+/**
+ * Well-formed, but no key of the set produced this tag: `ERR_BAD_SIGNATURE`.
+ * @example
+ * keys.verifyTag(msg, forgedTag, -1) // VERIFY_BAD_SIGNATURE
+ */
 export const VERIFY_BAD_SIGNATURE = -2
+/**
+ * The key index asked for is not in the set: `ERR_UNKNOWN_KEY`.
+ * @example
+ * keys.verifyTag(msg, tag, 5) // VERIFY_UNKNOWN_KEY with a two-key set
+ */
 export const VERIFY_UNKNOWN_KEY = -3
 
 // --- Opening a sealed value (SealKeys.open); success is the data -------------------------------
+/**
+ * Not a sealed value of format v1 (bad base64url, length, version): `ERR_BAD_FORMAT`.
+ * @example
+ * sealKeys.open('garbage', now) // OPEN_BAD_FORMAT
+ */
 export const OPEN_BAD_FORMAT = -1
+/**
+ * Sealed under a key id the keyring does not hold: `ERR_UNKNOWN_KEY`.
+ * @example
+ * sealKeys.open(sealedByRetiredKey, now) // OPEN_UNKNOWN_KEY
+ */
 export const OPEN_UNKNOWN_KEY = -3
+/**
+ * The AES-GCM tag does not verify (tampered, or another secret with the same id): `ERR_DECRYPT`.
+ * @example
+ * sealKeys.open(tampered, now) // OPEN_DECRYPT
+ */
 export const OPEN_DECRYPT = -4
+/**
+ * Sealed for another purpose (another cookie name): `ERR_WRONG_PURPOSE`.
+ * @example
+ * keyring.sealKeys(backend, 'b').open(sealedForA, now) // OPEN_WRONG_PURPOSE
+ */
 export const OPEN_WRONG_PURPOSE = -5
+/**
+ * Authentic, but its expiry has passed: `ERR_EXPIRED`.
+ * @example
+ * sealKeys.open(sealed, exp) // OPEN_EXPIRED: valid until the second before exp
+ */
 export const OPEN_EXPIRED = -6
+/**
+ * Authentic, but its not-before lies ahead: `ERR_NOT_YET_VALID`.
+ * @example
+ * sealKeys.open(sealed, nbf - 1) // OPEN_NOT_YET_VALID
+ */
 export const OPEN_NOT_YET_VALID = -7
 
 // --- Native password tasks: a napi Task's errors carry only a napi status, so keycard's codes
 // come back as these in place of the tag or the boolean ------------------------------------------
+/**
+ * The native task refused its input (a malformed bcrypt hash): `ERR_BAD_FORMAT`.
+ * @example
+ * if (outcome === PASSWORD_BAD_FORMAT) throw passwordError(outcome)
+ */
 export const PASSWORD_BAD_FORMAT = -1
+/**
+ * Cost parameters past a bound or a ceiling: `ERR_PARAMS_OUT_OF_RANGE`.
+ * @example
+ * if (outcome === PASSWORD_PARAMS_OUT_OF_RANGE) throw passwordError(outcome)
+ */
 export const PASSWORD_PARAMS_OUT_OF_RANGE = -2
+/**
+ * The caller's AbortSignal fired before the task ran: `ERR_ABORTED`.
+ * @example
+ * if (outcome === PASSWORD_ABORTED) throw passwordError(outcome)
+ */
 export const PASSWORD_ABORTED = -3
+/**
+ * The OS random source failed: `ERR_RANDOM`.
+ * @example
+ * if (outcome === PASSWORD_RANDOM) throw passwordError(outcome)
+ */
 export const PASSWORD_RANDOM = -4
-/** A panic caught on the pool thread. */
+/**
+ * A panic caught on the pool thread: `ERR_INTERNAL` (Node keeps running).
+ * @example
+ * if (outcome === PASSWORD_PANICKED) throw passwordError(outcome)
+ */
 export const PASSWORD_PANICKED = -99
 
 // --- Kinds of sealed and cached data: the kind byte of a sealed value (docs/FORMATS.md, "Sealed
 // value v1"), reused by the cache so a value comes back as the type it went in as --------------
+/**
+ * Kind byte of a UTF-8 string: it comes back as a string.
+ * @example
+ * sealKeys.sealText(KIND_TEXT, 'hello', exp, 0, null)
+ */
 export const KIND_TEXT = 1
+/**
+ * Kind byte of raw bytes: they come back as a Uint8Array.
+ * @example
+ * core.set('k', KIND_BYTES, new Uint8Array([1, 2]), -1)
+ */
 export const KIND_BYTES = 2
+/**
+ * Kind byte of JSON text: it comes back parsed (a fresh copy).
+ * @example
+ * sealKeys.sealText(KIND_JSON, JSON.stringify({ uid: 7 }), exp, 0, null)
+ */
 export const KIND_JSON = 3
 
 /**
@@ -68,10 +152,18 @@ export const OUTCOME_CODES = Object.freeze({
   KIND_JSON,
 })
 
-/** The name of a code in the table. */
+/**
+ * The name of a code in the table.
+ * @example
+ * const name: OutcomeName = 'KIND_JSON'
+ */
 export type OutcomeName = keyof typeof OUTCOME_CODES
 
-/** The name of a failure outcome (every code but the kinds). */
+/**
+ * The name of a failure outcome (every code but the kinds).
+ * @example
+ * const name: FailureName = 'OPEN_EXPIRED' // 'KIND_TEXT' is not one
+ */
 export type FailureName = Exclude<OutcomeName, `KIND_${string}`>
 
 /**

@@ -10,6 +10,11 @@
  * `crates/keycard-node/src/<part>.rs`).
  */
 
+/**
+ * Which backend does the byte work: the napi-rs addon, or pure TypeScript on node:crypto.
+ * @example
+ * const name: BackendName = backend().name
+ */
 export type BackendName = 'native' | 'fallback'
 
 // The integers that cross napi live in ./outcomes (defined once); re-exported here for the
@@ -29,7 +34,14 @@ export {
   VERIFY_UNKNOWN_KEY,
 } from './outcomes'
 
-/** AES-256-GCM keys of a keyring for one purpose (docs/FORMATS.md, "Sealed value v1"). */
+/**
+ * AES-256-GCM keys of a keyring for one purpose (docs/FORMATS.md, "Sealed value v1").
+ * Times are whole seconds since 1970; 0 means no expiry / no not-before.
+ * @example
+ * const keys = backend.createSealKeys([secret], ['k1'], 'session')
+ * const sealed = keys.sealText(KIND_TEXT, 'hi', 0, 0, null)
+ * keys.open(sealed, Math.floor(Date.now() / 1000)) // '\u0001hi'
+ */
 export interface SealKeys {
   /** Seals a string as text (KIND_TEXT) or JSON text (KIND_JSON). `nonce` is for tests only. */
   sealText(kind: number, text: string, exp: number, nbf: number, nonce: Uint8Array | null): string
@@ -42,7 +54,12 @@ export interface SealKeys {
   open(sealed: string, now: number): string | Uint8Array | number
 }
 
-/** An HMAC-SHA256 key set held by the backend: the first key tags, every key verifies. */
+/**
+ * An HMAC-SHA256 key set held by the backend: the first key tags, every key verifies.
+ * @example
+ * const keys = backend.createMacKeys([secret], 'keycard/v1/sign/uid', false)
+ * keys.verifySigned(`user-42.${keys.tag('user-42')}`) // 0: the first key
+ */
 export interface MacKeys {
   /** Tag of `msg` (UTF-8) under the first key: base64url, or base64 without padding. */
   tag(msg: string): string
@@ -52,18 +69,34 @@ export interface MacKeys {
   verifySigned(signed: string): number
 }
 
-/** What a backend needs to hash or verify a password; the TS layer has parsed and bounded it. */
+/**
+ * What a backend needs to hash or verify a password; the TS layer has parsed and bounded it.
+ * @example
+ * const job: Argon2Job = { password, salt, m: 19_456, t: 2, p: 1, tagLength: 32, pepper: null }
+ * const tag = await backend.argon2id(job)
+ */
 export interface Argon2Job {
+  /** The password's UTF-8 bytes. */
   password: Uint8Array
+  /** The salt (16 random bytes for new hashes). */
   salt: Uint8Array
+  /** Memory in KiB. */
   m: number
+  /** Passes. */
   t: number
+  /** Lanes. */
   p: number
+  /** Tag length in bytes. */
   tagLength: number
+  /** argon2's secret input (the `pepper` option), or null. */
   pepper: Uint8Array | null
 }
 
-/** What a cache is made of; `src/cache.ts` has validated and normalised every field. */
+/**
+ * What a cache is made of; `src/cache.ts` has validated and normalised every field.
+ * @example
+ * backend.openCache({ maxSize: 1000, maxBytes: 0, ttl: 60_000 }, null)
+ */
 export interface CacheConfig {
   /** Most entries held, 1 ..= 2^32 - 2. */
   maxSize: number
@@ -73,13 +106,23 @@ export interface CacheConfig {
   ttl: number
 }
 
-/** Counters of a cache; `size` and `bytes` describe what it holds now. */
+/**
+ * Counters of a cache; `size` and `bytes` describe what it holds now.
+ * @example
+ * const { hits, misses, size } = cache.stats()
+ */
 export interface CacheStats {
+  /** `get`s that found a live entry. */
   hits: number
+  /** `get`s that found none. */
   misses: number
+  /** Entries removed to stay within `maxSize` or `maxBytes`. */
   evictions: number
+  /** Entries removed because their time to live had passed. */
   expirations: number
+  /** Bytes held now (keys plus values). */
   bytes: number
+  /** Entries held now. */
   size: number
 }
 
@@ -87,6 +130,10 @@ export interface CacheStats {
  * One LRU/TTL cache, with the semantics of docs/CACHE.md that both backends share exactly (a
  * model-based test compares them operation by operation). Values arrive encoded by `src/cache.ts`
  * as (kind, payload): KIND_TEXT with a string, KIND_BYTES with bytes, KIND_JSON with JSON text.
+ * @example
+ * const core = backend.openCache({ maxSize: 100, maxBytes: 0, ttl: 0 }, null)
+ * core.set('k', KIND_JSON, '{"a":1}', -1)
+ * core.get('k') // { a: 1 }
  */
 export interface CacheCore {
   /** The value of a live key, decoded (text as is, bytes as a fresh Buffer, JSON parsed); counts a hit or a miss and makes it most recent. */
@@ -95,18 +142,27 @@ export interface CacheCore {
   peek(key: string): unknown
   /** Stores an entry; `ttl` in whole ms, -1 = the cache's default, 0 = never expires. False, changing nothing, when key + value bytes exceed `maxBytes`. */
   set(key: string, kind: number, payload: string | Uint8Array, ttl: number): boolean
+  /** Whether `key` holds a live entry; recency unchanged. */
   has(key: string): boolean
+  /** Removes `key`; true when there was a live entry. */
   delete(key: string): boolean
+  /** Removes every entry; the counters are kept. */
   clear(): void
+  /** Live entries, after purging expired ones. */
   size(): number
   /** Ms until a live key expires; Infinity when it never does; 0 when absent. */
   remainingTtl(key: string): number
+  /** The counters and what the cache holds now. */
   stats(): CacheStats
   /** Test hook: the cache's clock reads `now` (ms) from here on; null goes back to the real clock. */
   setTestNow(now: number | null): void
 }
 
-/** The `mac_keys` part. */
+/**
+ * The `mac_keys` part (`native/mac_keys.ts`, `fallback/mac_keys.ts`, `mac_keys.rs`).
+ * @example
+ * const keys = backend.createMacKeys([secret], null, true) // cookie-signature: raw secret, base64
+ */
 export interface MacKeysPart {
   /**
    * A key set from secrets of >= 32 bytes. `info` derives each key with HKDF-SHA256 for one
@@ -115,7 +171,12 @@ export interface MacKeysPart {
   createMacKeys(secrets: readonly Uint8Array[], info: string | null, base64Std: boolean): MacKeys
 }
 
-/** The `seal_keys` part: sealed values, and the AES-256-GCM primitive under them (vectors). */
+/**
+ * The `seal_keys` part (`native/seal_keys.ts`, `fallback/seal_keys.ts`, `seal_keys.rs`): sealed
+ * values, and the AES-256-GCM primitive under them (vectors).
+ * @example
+ * backend.aesGcmEncrypt(key32, nonce12, aad, plaintext) // ciphertext || 16-byte tag
+ */
 export interface SealKeysPart {
   /** Seal keys for `purpose`, one per secret (>= 32 bytes), named by `kids` (first seals). */
   createSealKeys(secrets: readonly Uint8Array[], kids: readonly string[], purpose: string): SealKeys
@@ -125,7 +186,12 @@ export interface SealKeysPart {
   aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null
 }
 
-/** The `password` part: hashing work, off the JS thread. */
+/**
+ * The `password` part (`native/password.ts`, `fallback/password.ts`, `password.rs`): hashing
+ * work, off the JS thread.
+ * @example
+ * const ok = await backend.bcryptVerify(stored, Buffer.from(password), signal)
+ */
 export interface PasswordPart {
   /**
    * The argon2id (v=19) tag of a job, computed off the JS thread (libuv pool or worker threads).
@@ -136,7 +202,12 @@ export interface PasswordPart {
   bcryptVerify(stored: string, password: Uint8Array, signal?: AbortSignal): Promise<boolean>
 }
 
-/** The `primitives` part: stateless building blocks, for vectors and the capabilities. */
+/**
+ * The `primitives` part (`native/primitives.ts`, `fallback/primitives.ts`, `primitives.rs`):
+ * stateless building blocks, for vectors and the capabilities.
+ * @example
+ * backend.hkdfSha256(secret, new Uint8Array(0), Buffer.from('keycard/v1/token'), 32)
+ */
 export interface PrimitivesPart {
   /** One-shot HMAC-SHA256 with a key of any length (test vectors). */
   hmacSha256(key: Uint8Array, msg: Uint8Array): Uint8Array
@@ -152,7 +223,11 @@ export interface PrimitivesPart {
   randomBytes(length: number): Uint8Array
 }
 
-/** The `cache` part. */
+/**
+ * The `cache` part (`native/cache.ts`, `fallback/cache.ts`, `cache.rs`).
+ * @example
+ * const shared = backend.openCache({ maxSize: 1000, maxBytes: 0, ttl: 0 }, 'sessions')
+ */
 export interface CachePart {
   /**
    * A cache; with a `name`, the one cache of that name (created on first open). Native named
@@ -162,7 +237,15 @@ export interface CachePart {
   openCache(config: CacheConfig, name: string | null): CacheCore
 }
 
+/**
+ * A whole backend: the five parts, a name and a version. Capabilities get it from
+ * `activeBackend()` on every call, never import a backend directly.
+ * @example
+ * const tag = activeBackend().hmacSha256(key, message)
+ */
 export interface Backend extends MacKeysPart, SealKeysPart, PasswordPart, PrimitivesPart, CachePart {
+  /** 'native' or 'fallback'. */
   readonly name: BackendName
+  /** The addon's package version (native) or keycard's (fallback). */
   readonly version: string
 }

@@ -16,6 +16,9 @@ import { createError } from '../errors'
 /**
  * True when some object in `text` repeats a key. `text` must already be valid JSON (call this
  * after JSON.parse succeeded); keys are compared after unescaping, so "a" equals "\u0061".
+ * @example
+ * hasDuplicateKeys('{"alg":"none","alg":"HS256"}') // true
+ * hasDuplicateKeys('[{"a":1},{"a":2}]') // false: two objects, one key each
  */
 export function hasDuplicateKeys(text: string): boolean {
   // One entry per open container: the keys seen so far for an object, null for an array.
@@ -61,7 +64,12 @@ function isEscaped(text: string, at: number): boolean {
   return backslashes % 2 === 1
 }
 
-/** A JSON object (not array, not null) parsed from `text` with no duplicate keys, or null. */
+/**
+ * A JSON object (not array, not null) parsed from `text` with no duplicate keys, or null.
+ * @example
+ * parseJsonObject('{"sub":"7"}') // { sub: '7' }
+ * parseJsonObject('[1]') // null
+ */
 export function parseJsonObject(text: string): Record<string, unknown> | null {
   let value: unknown
   try {

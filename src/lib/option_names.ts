@@ -7,10 +7,15 @@
 
 import { createError } from '../errors'
 
-/** Where a set of option names lives: the top level, or inside `cookie`. */
+/**
+ * Where a set of option names lives: the top level, or inside `cookie`.
+ * @example
+ * const COOKIE: OptionScope = { prefix: 'cookie.', known: ['name', 'path'], aliases: { expires: 'maxAge' } }
+ */
 export interface OptionScope {
   /** How a name of this scope is written in messages: '' (top level) or 'cookie.'. */
   prefix: string
+  /** Every option name of the scope. */
   known: readonly string[]
   /** Names other session libraries use, and the keycard option to write instead. */
   aliases: Readonly<Record<string, string>>

@@ -20,6 +20,8 @@ export const MAX_PURPOSE_BYTES = 512
  * The `purpose` option: a string, '' when absent. Refused (`ERR_INVALID_ARGUMENT`): a non-string,
  * a purpose over MAX_PURPOSE_BYTES, and a lone UTF-16 surrogate, which has no UTF-8 form (Node
  * writes U+FFFD for it, so '\uD800', '\uDBFF' and '\uFFFD' would all derive the same keys).
+ * @example
+ * purposeOf(options?.purpose) // 'session', or '' when absent
  */
 export function purposeOf(value: unknown): string {
   if (value === undefined) return ''
@@ -35,7 +37,12 @@ export function purposeOf(value: unknown): string {
   return value
 }
 
-/** The `now` option (ms or Date) as ms since 1970, or the real clock. Times before 1970 are refused. */
+/**
+ * The `now` option (ms or Date) as ms since 1970, or the real clock. Times before 1970 are refused.
+ * @example
+ * timeOf(new Date(0)) // 0
+ * timeOf(undefined) // Date.now()
+ */
 export function timeOf(now: number | Date | undefined): number {
   const ms = now === undefined ? Date.now() : typeof now === 'number' ? now : now instanceof Date ? now.getTime() : Number.NaN
   if (!Number.isFinite(ms) || ms < 0) throw createError('ERR_INVALID_ARGUMENT', 'now must be a time after 1970 (ms or a Date)')
@@ -45,6 +52,8 @@ export function timeOf(now: number | Date | undefined): number {
 /**
  * A length or size limit. `x.length > NaN` (or `> '100'`) is false, so a bad value would
  * silently lift the limit: refuse it instead. `Infinity` is an explicit "no limit".
+ * @example
+ * limitOf(options?.maxLength, 65_536, 'maxLength', 1) // 65536 when absent; NaN or 0 throw
  */
 export function limitOf(value: unknown, fallback: number, name: string, min = 0): number {
   if (value === undefined) return fallback
@@ -54,7 +63,11 @@ export function limitOf(value: unknown, fallback: number, name: string, min = 0)
   return value
 }
 
-/** A string (as its UTF-8 bytes) or bytes as given; anything else is ERR_INVALID_ARGUMENT. */
+/**
+ * A string (as its UTF-8 bytes) or bytes as given; anything else is ERR_INVALID_ARGUMENT.
+ * @example
+ * bytesOf('é', 'a') // <Buffer c3 a9>
+ */
 export function bytesOf(value: unknown, name: string): Uint8Array {
   if (typeof value === 'string') return Buffer.from(value, 'utf8')
   if (value instanceof Uint8Array) {

@@ -25,6 +25,10 @@ export type { Argon2Params, PasswordLimits } from './phc'
 /**
  * Named cost presets. `owasp` (default) is the OWASP Password Storage Cheat Sheet's argon2id
  * minimum; `moderate` is RFC 9106 §4's second recommended option; `sensitive` doubles its passes.
+ * `m` is memory in KiB, `t` passes, `p` lanes; salt and tag lengths in bytes.
+ * @example
+ * PRESETS.owasp // { m: 19456, t: 2, p: 1, saltLength: 16, tagLength: 32 }
+ * await hashPassword(password, { preset: 'moderate' })
  */
 export const PRESETS = Object.freeze({
   owasp: Object.freeze({ m: 19_456, t: 2, p: 1, saltLength: 16, tagLength: 32 }),
@@ -32,12 +36,20 @@ export const PRESETS = Object.freeze({
   sensitive: Object.freeze({ m: 65_536, t: 6, p: 4, saltLength: 16, tagLength: 32 }),
 })
 
+/**
+ * Options of `hashPassword`, `verifyPassword`, `needsRehash` and `verifyAndRehash`: the cost to
+ * hash with (a preset, or fields that override it), a pepper, bounds and a signal.
+ * @example
+ * await hashPassword(password, { preset: 'moderate', signal: AbortSignal.timeout(2_000) })
+ */
 export interface PasswordOptions {
   /** Cost preset; default 'owasp' (19 MiB, 2 passes, 1 lane). Explicit fields below win. */
   preset?: keyof typeof PRESETS
   /** Memory in KiB. */
   memoryKiB?: number
+  /** Passes over memory (argon2's t). */
   passes?: number
+  /** Lanes (argon2's p). */
   lanes?: number
   /** Salt length in bytes (8..64). Default 16. */
   saltLength?: number
@@ -59,11 +71,6 @@ export interface PasswordOptions {
   signal?: AbortSignal
 }
 
-/**
- * The caller's limits over the defaults, key by key. Not `{ ...DEFAULT_LIMITS, ...given }`: there
- * an `undefined` (or NaN) in `given` would replace the default and `m > undefined` is false,
- * dropping the bound altogether.
- */
 /** Option names, checked so a typo (`maxMemoryKib`) is an error, not a silently default bound. */
 const OPTION_NAMES: OptionScope = {
   prefix: '',
@@ -86,6 +93,11 @@ const LIMIT_NAMES: OptionScope = {
   code: 'ERR_INVALID_ARGUMENT',
 }
 
+/**
+ * The caller's limits over the defaults, key by key. Not `{ ...DEFAULT_LIMITS, ...given }`: there
+ * an `undefined` (or NaN) in `given` would replace the default and `m > undefined` is false,
+ * dropping the bound altogether.
+ */
 function limitsOf(options: PasswordOptions | undefined): PasswordLimits {
   if (options !== undefined && options !== null && typeof options === 'object') refuseUnknownOptions(options, OPTION_NAMES)
   const given: unknown = options?.limits
@@ -164,7 +176,12 @@ function pepperOf(options: PasswordOptions | undefined): Uint8Array | null {
   return pepper === undefined || pepper === '' ? null : bytesOf(pepper, 'pepper')
 }
 
-/** Test hook (not exported by any entry point): hashes with a given salt. */
+/**
+ * Test hook (not exported by any entry point): hashes with a given salt, for reproducible vectors.
+ * `hashPassword` draws the salt and calls this.
+ * @example
+ * await hashPasswordWithSalt('password', Buffer.alloc(16, 1)) // the same PHC string every run
+ */
 export async function hashPasswordWithSalt(
   password: string | Uint8Array,
   salt: Uint8Array,

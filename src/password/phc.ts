@@ -8,7 +8,11 @@
 
 import { createError } from '../errors'
 
-/** argon2id cost parameters; lengths in bytes. */
+/**
+ * argon2id cost parameters; lengths in bytes.
+ * @example
+ * const params: Argon2Params = { m: 19_456, t: 2, p: 1, saltLength: 16, tagLength: 32 } // PRESETS.owasp
+ */
 export interface Argon2Params {
   /** Memory in KiB. */
   m: number
@@ -16,19 +20,36 @@ export interface Argon2Params {
   t: number
   /** Lanes. */
   p: number
+  /** Salt length in bytes (8..64). */
   saltLength: number
+  /** Tag length in bytes (16..64). */
   tagLength: number
 }
 
-/** Bounds for stored hashes and options. Defaults: 256 MiB, 16 passes, 16 lanes, 4096-byte passwords, bcrypt cost 14. */
+/**
+ * Bounds for stored hashes and options. Defaults: 256 MiB, 16 passes, 16 lanes, 4096-byte
+ * passwords, bcrypt cost 14. A stored hash naming more is refused before any hashing.
+ * @example
+ * await verifyPassword(stored, password, { limits: { maxMemoryKiB: 65_536 } })
+ */
 export interface PasswordLimits {
+  /** Most argon2id memory, in KiB. */
   maxMemoryKiB: number
+  /** Most argon2id passes. */
   maxPasses: number
+  /** Most argon2id lanes. */
   maxLanes: number
+  /** Longest password, in UTF-8 bytes. */
   maxPasswordBytes: number
+  /** Highest bcrypt cost (log2 rounds). */
   maxBcryptCost: number
 }
 
+/**
+ * The limits used when `options.limits` leaves one out.
+ * @example
+ * parseStoredHash(user.passwordHash, DEFAULT_LIMITS)
+ */
 export const DEFAULT_LIMITS: Readonly<PasswordLimits> = Object.freeze({
   maxMemoryKiB: 262_144,
   maxPasses: 16,
@@ -60,12 +81,22 @@ export const CEILINGS: Readonly<Omit<PasswordLimits, 'maxPasswordBytes'>> = Obje
   maxBcryptCost: 31,
 })
 
+/**
+ * A parsed stored hash: argon2id with its parameters, salt and tag, or bcrypt with its cost.
+ * @example
+ * const parsed: StoredHash = parseStoredHash(stored, DEFAULT_LIMITS)
+ * if (parsed.kind === 'argon2id') parsed.params.m // memory in KiB
+ */
 export type StoredHash = { kind: 'argon2id'; params: Argon2Params; salt: Buffer; hash: Buffer } | { kind: 'bcrypt'; cost: number }
 
 const badFormat = () => createError('ERR_BAD_FORMAT', 'not an argon2id (v=19) PHC string or a bcrypt hash')
 const outOfRange = (what: string) => createError('ERR_PARAMS_OUT_OF_RANGE', `password hash parameters out of range: ${what}`)
 
-/** Throws ERR_PARAMS_OUT_OF_RANGE unless `params` are within RFC 9106, the ceilings and `limits`. */
+/**
+ * Throws ERR_PARAMS_OUT_OF_RANGE unless `params` are within RFC 9106, the ceilings and `limits`.
+ * @example
+ * checkParams({ m: 4_194_304, t: 2, p: 1, saltLength: 16, tagLength: 32 }, DEFAULT_LIMITS) // throws: m=4194304
+ */
 export function checkParams(params: Argon2Params, limits: Omit<PasswordLimits, 'maxPasswordBytes'>): void {
   const { m, t, p, saltLength, tagLength } = params
   if (!Number.isInteger(p) || p < 1 || p > Math.min(CEILINGS.maxLanes, limits.maxLanes)) throw outOfRange(`p=${p}`)
@@ -114,7 +145,12 @@ function parseBcrypt(text: string, limits: PasswordLimits): StoredHash {
   return { kind: 'bcrypt', cost }
 }
 
-/** Parses a stored hash, or throws ERR_BAD_FORMAT / ERR_PARAMS_OUT_OF_RANGE without hashing anything. */
+/**
+ * Parses a stored hash, or throws ERR_BAD_FORMAT / ERR_PARAMS_OUT_OF_RANGE without hashing anything.
+ * @example
+ * parseStoredHash('$argon2id$v=19$m=19456,t=2,p=1$<salt>$<tag>', DEFAULT_LIMITS).kind // 'argon2id'
+ * parseStoredHash('$argon2i$v=19$m=19456,t=2,p=1$<salt>$<tag>', DEFAULT_LIMITS) // throws ERR_BAD_FORMAT
+ */
 export function parseStoredHash(text: unknown, limits: PasswordLimits): StoredHash {
   if (typeof text !== 'string') throw badFormat()
   if (/^\$2[aby]\$/.test(text)) return parseBcrypt(text, limits)
@@ -136,14 +172,23 @@ export function parseStoredHash(text: unknown, limits: PasswordLimits): StoredHa
   return { kind: 'argon2id', params, salt, hash }
 }
 
-/** The PHC string for an argon2id tag (what the Rust core writes, byte for byte). */
+/**
+ * The PHC string for an argon2id tag (what the Rust core writes, byte for byte).
+ * @example
+ * formatPhc(PRESETS.owasp, salt, tag) // '$argon2id$v=19$m=19456,t=2,p=1$<b64 salt>$<b64 tag>'
+ */
 export function formatPhc(params: Argon2Params, salt: Uint8Array, tag: Uint8Array): string {
   const enc = (bytes: Uint8Array) =>
     Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64').replace(/=+$/, '')
   return `$argon2id$v=19$m=${params.m},t=${params.t},p=${params.p}$${enc(salt)}$${enc(tag)}`
 }
 
-/** True when `stored` should be replaced: bcrypt always; argon2id below the target memory, passes, salt or tag. */
+/**
+ * True when `stored` should be replaced: bcrypt always; argon2id below the target memory, passes,
+ * salt or tag.
+ * @example
+ * storedNeedsRehash({ kind: 'bcrypt', cost: 10 }, PRESETS.owasp) // true
+ */
 export function storedNeedsRehash(stored: StoredHash, target: Argon2Params): boolean {
   if (stored.kind === 'bcrypt') return true
   const { m, t, saltLength, tagLength } = stored.params

@@ -27,6 +27,11 @@ import { stringifyStrict } from '../lib/json_strict'
 import { limitOf, purposeOf, timeOf } from '../lib/options'
 import { BAD_FORMAT, Failure, orNull, orThrow } from '../lib/verify_result'
 
+/**
+ * Options of `seal`: the purpose it is bound to, its lifetime, and size and clock.
+ * @example
+ * seal(cart, secret, { purpose: 'cart', ttl: '2h', maxSize: 4096 })
+ */
 export interface SealOptions extends KeyOptions {
   /** What the value is for (e.g. the cookie name); it only unseals for this purpose. Default ''. */
   purpose?: string
@@ -43,7 +48,14 @@ export interface SealOptions extends KeyOptions {
   now?: number | Date
 }
 
+/**
+ * Options of `unseal`/`unsealOrThrow`: the purpose the value must have been sealed for, a size
+ * bound checked before any decoding, and the clock expiry is judged by.
+ * @example
+ * unseal(cookie, secret, { purpose: 'cart', maxSize: 4096 })
+ */
 export interface UnsealOptions extends KeyOptions {
+  /** The purpose the value was sealed for; any other is `ERR_WRONG_PURPOSE`. Default ''. */
   purpose?: string
   /**
    * Bound on the data, in bytes: sealed text longer than `sealedLength(maxSize, 64)` (the longest
@@ -177,7 +189,12 @@ export function unseal<T = unknown>(sealed: string, secret: SecretInput | undefi
   return orNull(open(sealed, secret, options)) as T | null
 }
 
-/** Like `unseal`, but throws why: ERR_BAD_FORMAT, ERR_TOO_LARGE, ERR_UNKNOWN_KEY, ERR_WRONG_PURPOSE, ERR_DECRYPT, ERR_EXPIRED, ERR_NOT_YET_VALID. */
+/**
+ * Like `unseal`, but throws why: ERR_BAD_FORMAT, ERR_TOO_LARGE, ERR_UNKNOWN_KEY, ERR_WRONG_PURPOSE,
+ * ERR_DECRYPT, ERR_EXPIRED, ERR_NOT_YET_VALID.
+ * @example
+ * try { unsealOrThrow(cookie, secret, { purpose: 'cart' }) } catch (err) { log((err as KeycardError).code) }
+ */
 export function unsealOrThrow<T = unknown>(sealed: string, secret: SecretInput | undefined, options: UnsealOptions = {}): T {
   return orThrow(open(sealed, secret, options)) as T
 }

@@ -11,7 +11,15 @@
 
 import { Cache } from '../cache'
 
-/** Where generations live. Shared by every process that serves the app (a Map is one process only). */
+/**
+ * Where generations live. Shared by every process that serves the app (a Map is one process
+ * only): `memoryGenerations()` for one process, `redisGenerations()` from keycard/redis for more.
+ * @example
+ * const generations: GenerationStore = {
+ *   get: async (user) => (await db.generation(user)) ?? 0,
+ *   bump: (user) => db.incrementGeneration(user),
+ * }
+ */
 export interface GenerationStore {
   /** The user's current generation (0 when never revoked). */
   get(user: string): number | Promise<number>
@@ -26,8 +34,9 @@ export interface GenerationStore {
  *
  * @example
  * const generations = memoryGenerations()
- * app.use(session({ revocation: { userOf: (d) => d.userId as string, generations } }))
- * await sessions.revokeUser('42') // every session of user 42 is now refused
+ * const sessions = session({ revocation: { userOf: (d) => d.userId as string | undefined, generations } })
+ * app.use(sessions)
+ * await sessions.manager.revokeUser('42') // every session of user 42 is now refused
  */
 export function memoryGenerations(maxUsers = 1_000_000): GenerationStore {
   const cache = new Cache<string>({ maxSize: maxUsers })

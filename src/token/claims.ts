@@ -7,19 +7,35 @@
 
 import { Failure } from '../lib/verify_result'
 
+/**
+ * Latest time a claim may hold, in seconds: 9999-12-31T23:59:59Z. Later is ERR_BAD_FORMAT.
+ * @example
+ * Number.isSafeInteger(exp) && exp >= 0 && exp <= MAX_NUMERIC_DATE
+ */
 export const MAX_NUMERIC_DATE = 253_402_300_799
 
+/**
+ * What a verifier accepts: the clock, the leeway and the expected audience, issuer, subject and
+ * purpose (verifyToken builds it from its options).
+ * @example
+ * checkClaims(claims, { now: Date.now(), toleranceSeconds: 0, purpose: 'reset', requireExpiry: true })
+ */
 export interface ClaimPolicy {
   /** Current time in ms. */
   now: number
   /** Seconds of leeway for exp, nbf and iat. */
   toleranceSeconds: number
+  /** Accepted audiences; a token with an `aud` is refused unless one of them is in it. */
   audience?: string | readonly string[]
+  /** Accepted issuers; a token from any other (or with none) is refused. */
   issuer?: string | readonly string[]
+  /** The one subject accepted. */
   subject?: string
+  /** The purpose the token must carry in `pur`; undefined means it must carry none. */
   purpose?: string
   /** Max age in seconds since iat. */
   maxAgeSeconds?: number
+  /** Whether a token without `exp` is refused. */
   requireExpiry: boolean
 }
 
@@ -33,7 +49,11 @@ function oneOf(expected: string | readonly string[], actual: string): boolean {
 
 const bad = (message: string) => new Failure('ERR_BAD_FORMAT', message)
 
-/** Null when `claims` are acceptable under `policy`, else the reason. */
+/**
+ * Null when `claims` are acceptable under `policy`, else the reason.
+ * @example
+ * checkClaims({ exp: 1 }, { now: Date.now(), toleranceSeconds: 0, requireExpiry: true })?.code // 'ERR_EXPIRED'
+ */
 export function checkClaims(claims: Record<string, unknown>, policy: ClaimPolicy): Failure | null {
   const { exp, nbf, iat, aud, iss, sub, pur } = claims
   if (exp !== undefined && !isNumericDate(exp)) return bad('the exp claim must be an integer NumericDate')

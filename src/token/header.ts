@@ -10,7 +10,11 @@ import { decodeBase64Url, decodeUtf8 } from '../lib/encoding'
 import { parseJsonObject } from '../lib/json_strict'
 import { BAD_FORMAT, Failure, UNKNOWN_KEY } from '../lib/verify_result'
 
-/** A header longer than this (base64url characters) is refused before decoding. */
+/**
+ * A header longer than this (base64url characters) is refused before decoding (ERR_TOO_LARGE).
+ * @example
+ * if (segment.length > MAX_HEADER_LENGTH) return new Failure('ERR_TOO_LARGE', 'token header too large')
+ */
 export const MAX_HEADER_LENGTH = 1024
 
 const NOT_HS256 = new Failure('ERR_ALG_NOT_ALLOWED', 'only HS256 tokens are accepted')
@@ -18,6 +22,9 @@ const NOT_HS256 = new Failure('ERR_ALG_NOT_ALLOWED', 'only HS256 tokens are acce
 /**
  * The index of the key that must verify this token (-1: no kid, try every key), or why not.
  * keycard's own headers are recognised by exact match, so the usual path parses nothing.
+ * @example
+ * const index = keyIndexForHeader(token.slice(0, token.indexOf('.')), keyring)
+ * if (index instanceof Failure) return index // ERR_ALG_NOT_ALLOWED, ERR_UNKNOWN_KEY, …
  */
 export function keyIndexForHeader(segment: string, keyring: Keyring): number | Failure {
   const ours = keyring.tokenHeaders().indexOf(segment)

@@ -20,25 +20,51 @@ import { checkClaims, MAX_NUMERIC_DATE } from './claims'
 import { keyIndexForHeader } from './header'
 import { encodeClaims } from './payload'
 
+/**
+ * What `signToken` signs: a plain object of JSON values (registered claims come from options).
+ * @example
+ * const payload: TokenPayload = { uid: 42, roles: ['admin'] }
+ */
 export type TokenPayload = Record<string, unknown>
-/** The registered claims a verified keycard token carries (`iat` and `exp` always, unless `exp` was not required). */
+/**
+ * The registered claims a verified keycard token carries (`iat` and `exp` always, unless `exp`
+ * was not required). Times are seconds since 1970.
+ * @example
+ * const claims = verifyToken(token, secret)
+ * if (claims?.exp !== undefined) new Date(claims.exp * 1000)
+ */
 export interface RegisteredClaims {
+  /** Issued at (seconds). */
   iat?: number
+  /** Expires at (seconds): refused from this second on. */
   exp?: number
+  /** Not before (seconds). */
   nbf?: number
+  /** Audience(s). */
   aud?: string | string[]
+  /** Issuer. */
   iss?: string
+  /** Subject. */
   sub?: string
+  /** Purpose (keycard's own claim). */
   pur?: string
 }
 
+/**
+ * Options of `signToken`: the lifetime and the registered claims to set.
+ * @example
+ * signToken({ uid: 7 }, secret, { expiresIn: '15m', audience: 'api', purpose: 'access' })
+ */
 export interface SignTokenOptions extends KeyOptions {
   /** Lifetime; becomes `exp`. Default '1h'. */
   expiresIn?: Duration
   /** Delay before the token is valid; becomes `nbf`. */
   notBefore?: Duration
+  /** Becomes `aud`. */
   audience?: string | string[]
+  /** Becomes `iss`. */
   issuer?: string
+  /** Becomes `sub`. */
   subject?: string
   /** What the token is for; becomes `pur` and must match at verification. */
   purpose?: string
@@ -46,6 +72,11 @@ export interface SignTokenOptions extends KeyOptions {
   now?: number | Date
 }
 
+/**
+ * Options of `verifyToken`/`verifyTokenOrThrow`: what the claims must say, the clock and bounds.
+ * @example
+ * verifyToken(token, secret, { audience: 'api', purpose: 'access', clockTolerance: '30s' })
+ */
 export interface VerifyTokenOptions extends KeyOptions {
   /** Accepted audience(s). A token with `aud` is refused when this is not set. */
   audience?: string | readonly string[]
@@ -175,7 +206,9 @@ export function verifyToken<T extends object = TokenPayload>(
 /**
  * Like `verifyToken`, but throws a `KeycardError` whose code says why.
  * @example
- * try { const { uid } = verifyTokenOrThrow<{ uid: number }>(token, secret) } catch (err) { if (err.code === 'ERR_EXPIRED') refresh() }
+ * try { const { uid } = verifyTokenOrThrow<{ uid: number }>(token, secret) } catch (err) {
+ *   if (err instanceof KeycardError && err.code === 'ERR_EXPIRED') refresh()
+ * }
  */
 export function verifyTokenOrThrow<T extends object = TokenPayload>(
   token: string,

@@ -10,8 +10,17 @@
 
 import { stringifyStrict } from '../lib/json_strict'
 
-/** Registered claims keycard writes, in the order it writes them. */
+/**
+ * Registered claims keycard writes, in the order it writes them.
+ * @example
+ * for (const name of REGISTERED) if (Object.hasOwn(payload, name)) return true
+ */
 export const REGISTERED = ['iat', 'exp', 'nbf', 'aud', 'iss', 'sub', 'pur'] as const
+/**
+ * The registered claims `signToken` sets from its options; undefined ones are not written.
+ * @example
+ * const registered: Registered = { iat: 1_700_000_000, exp: 1_700_000_900, pur: 'reset' }
+ */
 export type Registered = Partial<Record<(typeof REGISTERED)[number], unknown>>
 
 /** Strict JSON, as `seal` writes it: a Map, NaN… anywhere in the payload is ERR_NOT_SERIALIZABLE. */
@@ -28,6 +37,8 @@ function needsReferencePath(payload: object): boolean {
 /**
  * JSON of `payload` followed by the defined `registered` claims (in REGISTERED order). A `pur`
  * in `payload` is dropped unless `registered.pur` sets it: the purpose comes only from options.
+ * @example
+ * encodeClaims({ uid: 7 }, { iat: 1, exp: 901 }) // '{"uid":7,"iat":1,"exp":901}'
  */
 export function encodeClaims(payload: object, registered: Registered): string {
   if (needsReferencePath(payload)) return encodeClaimsReference(payload, registered)
@@ -41,7 +52,12 @@ export function encodeClaims(payload: object, registered: Registered): string {
   return `{${body}}`
 }
 
-/** The reference definition: what `encodeClaims` must always equal. */
+/**
+ * The reference definition: what `encodeClaims` must always equal (and the path it takes for a
+ * payload carrying a registered claim or a `toJSON`).
+ * @example
+ * encodeClaimsReference({ uid: 7, exp: 5 }, { exp: 901 }) // '{"uid":7,"exp":901}'
+ */
 export function encodeClaimsReference(payload: object, registered: Registered): string {
   const claims: Record<string, unknown> = { ...payload }
   delete claims.pur

@@ -43,10 +43,18 @@ const INITIAL_CAPACITY = 64
 /** Stale heap items tolerated beyond the live ones before the heap is rebuilt. */
 const HEAP_SLACK = 64
 
-/** A stored value: text or JSON text as a string, bytes as a private copy. */
+/**
+ * A stored value: text or JSON text as a string, bytes as a private copy.
+ * @example
+ * const value: Stored = kind === KIND_BYTES ? Uint8Array.from(payload as Uint8Array) : (payload as string)
+ */
 export type Stored = string | Uint8Array
 
-/** Byte length of a stored value: UTF-8 for text and JSON, byteLength for bytes. */
+/**
+ * Byte length of a stored value: UTF-8 for text and JSON, byteLength for bytes.
+ * @example
+ * payloadBytes('é') // 2
+ */
 export function payloadBytes(value: Stored): number {
   return typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength
 }
@@ -58,6 +66,14 @@ function grown<T extends Uint8Array | Uint32Array | Float64Array>(from: T, lengt
   return to
 }
 
+/**
+ * The entries of one fallback cache and their LRU and expiry order; `FallbackCache` (cache.ts)
+ * adds the `CacheCore` operations on top through the protected members.
+ * @example
+ * class FallbackCache extends CacheSlots implements CacheCore {
+ *   constructor(config: CacheConfig) { super(config.maxSize, config.maxBytes) }
+ * }
+ */
 export class CacheSlots {
   readonly #maxSize: number
   /** Most bytes held; 0 = no byte bound (and no per-entry sizes kept). */

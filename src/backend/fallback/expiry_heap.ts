@@ -13,13 +13,31 @@ function grown<T extends Uint32Array | Float64Array>(from: T, length: number, ma
   return to
 }
 
+/**
+ * A min-heap of (at, slot, generation) items; the earliest is at index 0 of the three arrays.
+ * @example
+ * const heap = new ExpiryHeap()
+ * heap.push(2000, 7, 0)
+ * heap.push(1000, 3, 0)
+ * heap.slot[0] // 3: due first
+ * heap.pop()
+ */
 export class ExpiryHeap {
   /** Items in heap order; index 0 is the earliest. Read directly by the cache on hot paths. */
   at = new Float64Array(INITIAL_CAPACITY)
+  /** The slot of each item. */
   slot = new Uint32Array(INITIAL_CAPACITY)
+  /** The slot's generation when the item was pushed; a different one now means the item is stale. */
   generation = new Uint32Array(INITIAL_CAPACITY)
+  /** Items held (the arrays may be longer). */
   length = 0
 
+  /**
+   * Drops every item and the grown arrays.
+   * @example
+   * heap.clear()
+   * heap.length // 0
+   */
   clear(): void {
     this.at = new Float64Array(INITIAL_CAPACITY)
     this.slot = new Uint32Array(INITIAL_CAPACITY)
@@ -27,6 +45,11 @@ export class ExpiryHeap {
     this.length = 0
   }
 
+  /**
+   * Adds an item, growing the arrays by doubling when full.
+   * @example
+   * heap.push(now + ttl, slot, generations[slot])
+   */
   push(at: number, slot: number, generation: number): void {
     if (this.length === this.at.length) {
       const length = this.length * 2
@@ -44,13 +67,21 @@ export class ExpiryHeap {
     this.#put(i, at, slot, generation)
   }
 
-  /** Drops the earliest item. */
+  /**
+   * Drops the earliest item (the caller has read it at index 0).
+   * @example
+   * while (heap.length > 0 && heap.at[0]! <= now) { expire(heap.slot[0]!, heap.generation[0]!); heap.pop() }
+   */
   pop(): void {
     const last = --this.length
     if (last > 0) this.#siftDown(0, this.at[last]!, this.slot[last]!, this.generation[last]!)
   }
 
-  /** Replaces the items with those `each` reports, in any order, then restores heap order. */
+  /**
+   * Replaces the items with those `each` reports, in any order, then restores heap order (O(n)).
+   * @example
+   * heap.rebuild((add) => { for (const slot of live) add(expiries[slot], slot, generations[slot]) })
+   */
   rebuild(each: (add: (at: number, slot: number, generation: number) => void) => void): void {
     let len = 0
     each((at, slot, generation) => this.#put(len++, at, slot, generation))

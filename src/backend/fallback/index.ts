@@ -14,6 +14,11 @@ import { fallbackSealKeys } from './seal_keys'
 // Resolved from dist/backend/fallback or src/backend/fallback alike.
 const { version } = require('../../../package.json') as { version: string }
 
+/**
+ * The fallback `Backend`, one object for the process (it holds no native state to load).
+ * @example
+ * withBackend(fallbackBackend, () => sign('v', secret))
+ */
 export const fallbackBackend: Backend = {
   name: 'fallback',
   version,

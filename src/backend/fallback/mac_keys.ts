@@ -9,6 +9,12 @@ import { createError } from '../../errors'
 import { VERIFY_BAD_FORMAT, VERIFY_BAD_SIGNATURE, VERIFY_UNKNOWN_KEY } from '../outcomes'
 import type { MacKeys, MacKeysPart } from '../types'
 
+/**
+ * Shortest secret the backend accepts, in bytes, as the Rust core (keycard-sign's keys.rs) does:
+ * the TS layer refuses shorter ones first, this holds for direct backend callers (vectors, tests).
+ * @example
+ * if (secret.byteLength < MIN_SECRET_LENGTH) throw createError('ERR_KEY_TOO_SHORT', 'secret is shorter than 32 bytes')
+ */
 export const MIN_SECRET_LENGTH = 32
 const EMPTY = Buffer.alloc(0)
 

@@ -7,10 +7,20 @@ import { parentPort } from 'node:worker_threads'
 import { argon2id, bcryptVerify } from 'hash-wasm'
 import type { Argon2Job } from '../types'
 
+/**
+ * A job posted to a pool worker; `id` matches it to its reply.
+ * @example
+ * worker.postMessage({ id: 1, op: 'bcrypt', stored: '$2b$10$...', password: Buffer.from('hunter2') } satisfies PasswordJob)
+ */
 export type PasswordJob =
   | ({ id: number; op: 'argon2id' } & Argon2Job)
   | { id: number; op: 'bcrypt'; stored: string; password: Uint8Array }
 
+/**
+ * A worker's answer: `tag` (argon2id), `matches` (bcrypt), or `error` (the message of what threw).
+ * @example
+ * worker.on('message', (reply: PasswordReply) => (reply.error ? fail(reply.id) : settle(reply.id, reply)))
+ */
 export type PasswordReply = { id: number; tag?: Uint8Array; matches?: boolean; error?: string }
 
 /** bcrypt reads at most 72 bytes of a password (hash-wasm refuses longer ones outright). */

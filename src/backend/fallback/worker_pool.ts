@@ -76,6 +76,9 @@ function dispatch(): void {
 /**
  * Runs a job on the pool. With a signal: rejects with ERR_ABORTED when it aborts first; a value
  * that is not an AbortSignal rejects with ERR_INVALID_ARGUMENT before anything is queued.
+ * @example
+ * const reply = await runOnPool({ op: 'bcrypt', stored, password }, signal)
+ * reply.matches // true or false; undefined with reply.error when the hash is unreadable
  */
 export async function runOnPool(job: JobInput, given?: AbortSignal): Promise<PasswordReply> {
   const signal = signalOf(given)

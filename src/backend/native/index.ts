@@ -13,6 +13,12 @@ import { nativePassword } from './password'
 import { nativePrimitives } from './primitives'
 import { nativeSealKeys } from './seal_keys'
 
+/**
+ * The `Backend` over a loaded binding: its five parts spread into one object.
+ * @example
+ * const loaded = loadNative()
+ * if (loaded.ok) createNativeBackend(loaded.binding).randomId(32)
+ */
 export function createNativeBackend(binding: NativeBinding): Backend {
   return {
     name: 'native',

@@ -1,5 +1,5 @@
 /**
- * `cookieStore()`: stateless sessions. The whole session is sealed (AES-256-GCM, src/seal.ts) into
+ * `cookieStore()`: stateless sessions. The whole session is sealed (AES-256-GCM, src/seal/index.ts) into
  * the cookie under a key derived for the cookie's name, so a value sealed for one cookie does not
  * open as another. Sessions larger than one cookie are split over `name`, `name.1`, ... (see
  * transport_cookie.ts); the total is bounded by `maxBytes`, because every request carries all of it and
@@ -9,6 +9,11 @@
 import { createError } from '../../errors'
 import type { CookieStore } from './types'
 
+/**
+ * Options of `cookieStore()`: how large a sealed session may grow, and how it is split.
+ * @example
+ * cookieStore({ maxBytes: 8000, chunkSize: 4000 }) // at most two cookies
+ */
 export interface CookieStoreOptions {
   /** Largest sealed session over all its cookies, in bytes. Default 12000 (three or four cookies). */
   maxBytes?: number

@@ -28,16 +28,30 @@ type Callback<T = unknown> = (err?: unknown, value?: T) => void
  * What keycard needs of an express-session store: its callback API (`touch` is not used). `set`
  * is given an `ExpressSessionRecord`; its parameter says `object` so that stores typed for
  * express-session's `SessionData` fit.
+ * @example
+ * const store: ExpressSessionStore = new (require('express-session').MemoryStore)()
  */
 export interface ExpressSessionStore {
+  /** Calls back with the session of `sid`, or nothing. */
   get(sid: string, callback: Callback): unknown
+  /** Writes the session of `sid` (an `ExpressSessionRecord`). */
   set(sid: string, session: object, callback: Callback): unknown
+  /** Deletes the session of `sid`. */
   destroy(sid: string, callback: Callback): unknown
 }
 
-/** A keycard session as an express-session store holds it. */
+/**
+ * A keycard session as an express-session store holds it.
+ * @example
+ * const record: ExpressSessionRecord = {
+ *   cookie: { originalMaxAge: 86_400_000, expires: '2030-01-01T00:00:00.000Z', path: '/', httpOnly: true },
+ *   keycard: { meta: { v: 1, id, c: created, e: expires }, data: '{"views":1}' },
+ * }
+ */
 export interface ExpressSessionRecord {
+  /** What the store reads the expiry from, as for an express-session session. */
   cookie: { originalMaxAge: number; expires: string; path: string; httpOnly: boolean }
+  /** The core's metadata, and the session data as JSON text. */
   keycard: { meta: StoredSession['meta']; data: string }
 }
 

@@ -10,6 +10,11 @@ import { createError } from '../../errors'
 import { decodeRecord, encodeRecord } from './record'
 import type { ServerStore, StoredSession } from './types'
 
+/**
+ * Options of `memoryStore()`: its bounds, and a name to share it between worker threads.
+ * @example
+ * memoryStore({ maxSessions: 50_000, maxBytes: 256 * 1024 * 1024, name: 'sessions' })
+ */
 export interface MemoryStoreOptions {
   /** Most sessions kept; the least recently used go first. Default 10000. */
   maxSessions?: number

@@ -28,9 +28,16 @@ import { type RedisSerializer, RedisSessionStore } from './redis/store'
 /**
  * An ioredis `Redis` or `Cluster`, or a node-redis v5 client from `createClient()` or
  * `createCluster()` (connected by you). Typed loosely so neither library's types are needed.
+ * @example
+ * const client: RedisClient = new Redis(process.env.REDIS_URL!) // or await createClient().connect()
  */
 export type RedisClient = object
 
+/**
+ * How keycard/redis reaches Redis: your client, or a URL it opens a client for.
+ * @example
+ * redisGenerations({ url: 'rediss://cache.internal:6380' })
+ */
 export interface RedisConnectionOptions {
   /** A client you created; keycard never closes it. Attach an 'error' listener to node-redis clients. */
   client?: RedisClient
@@ -41,6 +48,11 @@ export interface RedisConnectionOptions {
   url?: string
 }
 
+/**
+ * Options of `redisStore()`.
+ * @example
+ * redisStore({ client: redis, prefix: 'myapp:sess:', ttl: '7d' })
+ */
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /** Key prefix. Default 'keycard:sess:'. */
   prefix?: string
@@ -50,11 +62,22 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
   serializer?: RedisSerializer
 }
 
+/**
+ * Options of `redisGenerations()`.
+ * @example
+ * redisGenerations({ client: redis, prefix: 'myapp:gen:' })
+ */
 export interface RedisGenerationsOptions extends RedisConnectionOptions {
   /** Key prefix. Default 'keycard:gen:'. */
   prefix?: string
 }
 
+/**
+ * What `redisStore()` returns: a partial `ServerStore` with `close()`.
+ * @example
+ * const store: RedisStore = redisStore({ client: redis })
+ * await store.close() // closes only a client keycard opened from a url
+ */
 export type RedisStore = RedisSessionStore
 
 function connect(options: RedisConnectionOptions, env: Record<string, string | undefined> = process.env): RedisCommands {
@@ -108,7 +131,7 @@ export function redisStore(options: RedisStoreOptions = {}): RedisStore {
  *
  * @example
  * const generations = redisGenerations({ client: redis })
- * app.use(session({ store, revocation: { userOf: (d) => d.userId, generations } }))
+ * app.use(session({ store, revocation: { userOf: (d) => d.userId as string | undefined, generations } }))
  */
 export function redisGenerations(options: RedisGenerationsOptions = {}): GenerationStore & { close(): Promise<void> } {
   const prefix = prefixOf(options.prefix, 'keycard:gen:')

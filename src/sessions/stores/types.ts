@@ -23,8 +23,9 @@ export interface SessionMeta {
   e: number
   /** Flash messages waiting to be read, by key. */
   f?: Record<string, unknown[]>
-  /** Revocation: the user this session belongs to, and that user's generation when it was saved. */
+  /** Revocation: the user this session belongs to. */
   u?: string
+  /** Revocation: that user's generation when the session was saved. */
   g?: number
 }
 
@@ -38,6 +39,7 @@ export interface SessionMeta {
  * await store.set(meta.id, session, meta.e - Date.now())
  */
 export interface StoredSession {
+  /** The core's metadata, kept whole. */
   meta: SessionMeta
   /** The session data as JSON text (an object). */
   dataJson: string
@@ -60,7 +62,9 @@ export interface StoredSession {
  * for (const key of session.changes.deleted) delete row[key]
  */
 export interface SessionChanges {
+  /** Keys written, each with its value's JSON text. */
   set: Array<[string, string]>
+  /** Keys removed. */
   deleted: string[]
 }
 
@@ -86,6 +90,7 @@ export interface SessionChanges {
  * } // (no TTL here: see examples/stores/file_store.mjs for a complete store)
  */
 export interface ServerStore {
+  /** Tells the core this is a server store (the cookie carries a signed id). */
   readonly kind: 'server'
   /**
    * Keeps one field per top-level key: the core passes `fields` and `changes` with every write,
@@ -123,8 +128,14 @@ export interface ServerStore {
   touch?(id: string, session: StoredSession, ttlMs: number): Promise<boolean | void>
 }
 
-/** The stateless store: the whole session sealed into the cookie (see stores/cookie.ts). */
+/**
+ * The stateless store: the whole session sealed into the cookie (see stores/cookie.ts). Made by
+ * `cookieStore()`, which checks its numbers.
+ * @example
+ * const store: CookieStore = cookieStore({ maxBytes: 8000 })
+ */
 export interface CookieStore {
+  /** Tells the core the session lives in the cookie. */
   readonly kind: 'cookie'
   /** Largest sealed session, in bytes over all its cookies; larger is ERR_TOO_LARGE at save. */
   readonly maxBytes: number

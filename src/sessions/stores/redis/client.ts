@@ -12,22 +12,43 @@
 import { createHash } from 'node:crypto'
 import { createError } from '../../../errors'
 
+/**
+ * A Lua script and its SHA-1, for EVALSHA.
+ * @example
+ * const PING: Script = script("return redis.call('PING')")
+ */
 export interface Script {
+  /** The Lua source (sent with EVAL when the server does not know the SHA). */
   source: string
+  /** Hex SHA-1 of `source` (EVALSHA). */
   sha: string
 }
 
+/**
+ * A `Script` from its source, its SHA-1 computed once.
+ * @example
+ * export const TOUCH = script(`return redis.call('PEXPIRE', KEYS[1], ARGV[1])`)
+ */
 export function script(source: string): Script {
   return { source, sha: createHash('sha1').update(source).digest('hex') }
 }
 
+/**
+ * The commands keycard/redis uses, the same over ioredis and node-redis.
+ * @example
+ * const redis: RedisCommands = wrapClient(new Redis())
+ * await redis.run(TOUCH, 'keycard:sess:abc', ['60000', META_FIELD, metaJson])
+ */
 export interface RedisCommands {
   /** Runs `script` with one key (EVALSHA, then EVAL when the server does not know it). */
   run(script: Script, key: string, args: readonly string[]): Promise<unknown>
   /** HGETALL as [field, value] pairs (none for a missing key). */
   hgetall(key: string): Promise<Array<[string, string]>>
+  /** DEL. */
   del(key: string): Promise<void>
+  /** GET, as a string; null for a missing key. */
   get(key: string): Promise<string | null>
+  /** INCR, as a number. */
   incr(key: string): Promise<number>
   /** Closes the connection if keycard opened it; a client the app passed in is left alone. */
   close(): Promise<void>
@@ -106,7 +127,12 @@ function nodeRedisCommands(client: Client, close: () => Promise<void>): RedisCom
   }
 }
 
-/** Wraps a client the app created (and still owns: `close` leaves it open). */
+/**
+ * Wraps a client the app created (and still owns: `close` leaves it open). Anything but an
+ * ioredis or node-redis v5 client is ERR_INVALID_ARGUMENT.
+ * @example
+ * const commands = wrapClient(await createClient({ url }).connect()) // node-redis
+ */
 export function wrapClient(client: unknown): RedisCommands {
   const c = client as Client
   const keep = async () => {}
@@ -129,6 +155,11 @@ const MAX_RECONNECT_DELAY_MS = 1000
  */
 const reconnectDelay = (n: number) => (n <= 0 ? 0 : Math.min(25 * 2 ** Math.min(n, 10), MAX_RECONNECT_DELAY_MS))
 
+/**
+ * A client library keycard can open a URL with.
+ * @example
+ * openUrl(url, ['redis'] satisfies Library[]) // node-redis even when ioredis is installed
+ */
 export type Library = 'ioredis' | 'redis'
 
 function load(name: Library): Record<string, unknown> | null {
@@ -147,6 +178,9 @@ function load(name: Library): Record<string, unknown> | null {
  * requests succeed again soon after Redis is back. Until the first connection is up, commands
  * wait for it (see firstReady), so an app's first requests do not fail while it connects.
  * ioredis is preferred when both are installed: it is the more common of the two.
+ * @example
+ * const commands = openUrl('redis://localhost:6379')
+ * await commands.close() // keycard opened it, so keycard closes it
  */
 export function openUrl(url: string, prefer: readonly Library[] = ['ioredis', 'redis']): RedisCommands {
   for (const name of prefer) {

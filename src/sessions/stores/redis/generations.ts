@@ -7,7 +7,13 @@
 import type { GenerationStore } from '../../revocation'
 import type { RedisCommands } from './client'
 
-/** The generation store over a command set (tests build it over a chosen client library). */
+/**
+ * The generation store over a command set (tests build it over a chosen client library);
+ * `redisGenerations()` from keycard/redis is this over its client.
+ * @example
+ * const generations = generationsOver(wrapClient(redis), 'keycard:gen:')
+ * await generations.bump('42') // 1
+ */
 export function generationsOver(redis: RedisCommands, prefix: string): GenerationStore & { close(): Promise<void> } {
   return {
     async get(user) {

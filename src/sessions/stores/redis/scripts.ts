@@ -15,13 +15,29 @@
 
 import { script } from './client'
 
+/**
+ * The hash field of keycard's metadata: "\0", a name no data key is stored under.
+ * @example
+ * const [field, value] = [META_FIELD, JSON.stringify(session.meta)]
+ */
 export const META_FIELD = '\u0000'
 
+/**
+ * The hash field a data key is stored under: the key itself, or "\0" + its JSON when it starts
+ * with "\0" or holds a lone surrogate.
+ * @example
+ * fieldOf('cart') // 'cart'
+ * fieldOf('\u0000x') // '\u0000"\\u0000x"'
+ */
 export function fieldOf(key: string): string {
   return key.startsWith(META_FIELD) || !key.isWellFormed() ? META_FIELD + JSON.stringify(key) : key
 }
 
-/** The data key of a stored field name (throws for a name no key maps to: a corrupt hash). */
+/**
+ * The data key of a stored field name (throws for a name no key maps to: a corrupt hash).
+ * @example
+ * keyOf(fieldOf('\u0000x')) // '\u0000x'
+ */
 export function keyOf(field: string): string {
   if (!field.startsWith(META_FIELD)) return field
   const key = JSON.parse(field.slice(1))
@@ -35,6 +51,8 @@ export function keyOf(field: string): string {
 /**
  * A new session: replaces whatever the key held, then sets its expiry, in one step.
  * ARGV[1] = ttl in ms; ARGV[2..] = field, value, field, value... (the metadata first).
+ * @example
+ * await redis.run(SET, prefix + id, ['86400000', META_FIELD, metaJson, 'views', '1'])
  */
 export const SET = script(`
 redis.call('DEL', KEYS[1])
@@ -51,6 +69,8 @@ return 1
  * requests that change different keys all persist.
  * ARGV[1] = ttl in ms; ARGV[2] = '1' to drop every field first (a whole rewrite), else '0';
  * ARGV[3] = n, then n values: field, value... (the metadata first); the rest: fields to delete.
+ * @example
+ * const wrote = Number(await redis.run(UPDATE, prefix + id, ['86400000', '0', '4', META_FIELD, metaJson, 'cart', '[1]', 'coupon'])) === 1
  */
 export const UPDATE = script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -69,6 +89,8 @@ return 1
 /**
  * An unchanged session's new expiry: the metadata (which carries it) and the key's TTL, only if
  * the session still exists. ARGV[1] = ttl in ms; ARGV[2], ARGV[3] = the metadata field and value.
+ * @example
+ * const alive = Number(await redis.run(TOUCH, prefix + id, ['86400000', META_FIELD, metaJson])) === 1
  */
 export const TOUCH = script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end

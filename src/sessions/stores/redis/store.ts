@@ -15,7 +15,15 @@ import type { ServerStore, StoredSession } from '../types'
 import type { RedisCommands } from './client'
 import { fieldOf, keyOf, META_FIELD, SET, TOUCH, UPDATE } from './scripts'
 
-/** Transforms each stored value (the metadata and every data field), e.g. to encrypt it. */
+/**
+ * Transforms each stored value (the metadata and every data field), e.g. to encrypt it.
+ * @example
+ * const serializer: RedisSerializer = {
+ *   stringify: (json) => seal(json, secret, { purpose: 'redis', ttl: 0 }),
+ *   parse: (stored) => unsealOrThrow<string>(stored, secret, { purpose: 'redis' }),
+ * }
+ * redisStore({ client: redis, serializer })
+ */
 export interface RedisSerializer {
   /** The text to store for one field's JSON. Must be a well-formed string (base64 for bytes). */
   stringify(json: string): string
@@ -33,9 +41,19 @@ function fieldsFromJson(dataJson: string): Map<string, string> {
   return fields
 }
 
+/**
+ * The Redis `ServerStore` (`partial`: one hash field per top-level key). Built by `redisStore()`
+ * from keycard/redis, which checks the options and opens the client.
+ * @example
+ * const store = new RedisSessionStore(wrapClient(redis), { prefix: 'keycard:sess:' })
+ * await store.get(id) // a StoredSession, or undefined
+ */
 export class RedisSessionStore implements ServerStore {
+  /** A server store: the cookie carries a signed id. */
   readonly kind = 'server'
+  /** Writes only the keys a request changed. */
   readonly partial = true
+  /** Prefix of every session key: `${prefix}${id}`. */
   readonly prefix: string
   readonly #redis: RedisCommands
   readonly #ttl: number | undefined
@@ -61,6 +79,13 @@ export class RedisSessionStore implements ServerStore {
     return [META_FIELD, this.#out(JSON.stringify(session.meta))]
   }
 
+  /**
+   * The session under `id` (HGETALL), or undefined when there is none, or a field cannot be read
+   * back (the serializer throws, an unknown field name, bad metadata).
+   * @example
+   * const stored = await store.get(id)
+   * stored?.fields?.get('cart') // '[1,2]'
+   */
   async get(id: string): Promise<StoredSession | undefined> {
     const entries = await this.#redis.hgetall(this.prefix + id)
     if (entries.length === 0) return undefined
@@ -84,12 +109,23 @@ export class RedisSessionStore implements ServerStore {
     return record ? { meta: record.meta, dataJson, fields } : undefined
   }
 
+  /**
+   * Replaces the session under `id` and sets its TTL, in one script (SET in scripts.ts).
+   * @example
+   * await store.set(meta.id, { meta, dataJson: '{"views":1}' }, 86_400_000)
+   */
   async set(id: string, session: StoredSession, ttlMs: number): Promise<void> {
     const args = [this.#pttl(ttlMs), ...this.#metaPair(session)]
     for (const [key, json] of session.fields ?? fieldsFromJson(session.dataJson)) args.push(fieldOf(key), this.#out(json))
     await this.#redis.run(SET, this.prefix + id, args)
   }
 
+  /**
+   * Writes the metadata and the changed keys only if the session still exists (UPDATE); false
+   * when it was destroyed or expired meanwhile. Without `session.changes` it rewrites the data whole.
+   * @example
+   * await store.update(id, { meta, dataJson, changes: { set: [['cart', '[1]']], deleted: [] } }, ttlMs) // true
+   */
   async update(id: string, session: StoredSession, ttlMs: number): Promise<boolean> {
     const { changes } = session
     const pairs = this.#metaPair(session)
@@ -101,16 +137,31 @@ export class RedisSessionStore implements ServerStore {
     return Number(await this.#redis.run(UPDATE, this.prefix + id, args)) === 1
   }
 
+  /**
+   * Stores the new metadata and extends the TTL without touching the data (TOUCH); false when the
+   * session no longer exists.
+   * @example
+   * await store.touch(id, { meta: { ...meta, e: Date.now() + ttlMs }, dataJson }, ttlMs)
+   */
   async touch(id: string, session: StoredSession, ttlMs: number): Promise<boolean> {
     // A session deleted meanwhile is not brought back: false, and the core sends no cookie for it.
     return Number(await this.#redis.run(TOUCH, this.prefix + id, [this.#pttl(ttlMs), ...this.#metaPair(session)])) === 1
   }
 
+  /**
+   * Deletes the session's key (DEL); resolves whether or not it existed.
+   * @example
+   * await store.destroy(id)
+   */
   async destroy(id: string): Promise<void> {
     await this.#redis.del(this.prefix + id)
   }
 
-  /** Closes the connection keycard opened for a `url`; a client you passed in stays open. */
+  /**
+   * Closes the connection keycard opened for a `url`; a client you passed in stays open.
+   * @example
+   * process.on('SIGTERM', () => store.close())
+   */
   close(): Promise<void> {
     return this.#redis.close()
   }
