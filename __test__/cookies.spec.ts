@@ -14,7 +14,7 @@ import { t_ } from './helpers/backends'
 const NOW = Date.UTC(2024, 0, 1)
 const HOST = { path: '/', secure: true } satisfies CookieAttributes
 
-/** The hostile characters of SECURITY.md item 15, '=' aside (it is a legal value and path octet). */
+/** The hostile characters of docs/SECURITY.md item 15, '=' aside (it is a legal value and path octet). */
 const HOSTILE: Record<string, string> = {
   semicolon: ';',
   comma: ',',
@@ -45,7 +45,7 @@ for (const [field, place] of [
   ['path', (c: string) => serializeCookie('a', 'v', { path: `/p${c}q` })],
   ['domain', (c: string) => serializeCookie('a', 'v', { domain: `exa${c}mple.com` })],
 ] as const) {
-  test(t_(`cookies: refuses hostile characters in ${field} (SECURITY 15)`), (t) => {
+  test(t_(`cookies: refuses hostile characters in ${field} (docs/SECURITY.md item 15)`), (t) => {
     for (const [label, c] of Object.entries(HOSTILE)) {
       t.throws(() => place(c), { code: 'ERR_INVALID_ARGUMENT', instanceOf: ParameterError }, label)
     }

@@ -12,7 +12,7 @@ import { activeBackend } from '../src/backend'
 import type { Argon2Job, Backend } from '../src/backend/types'
 import { AbortError, hashPassword, KeycardError, needsRehash, PRESETS, verifyAndRehash, verifyPassword } from '../src/index'
 import { hashPasswordWithSalt } from '../src/password'
-import { fallback, native, on, t_ } from './helpers/backends'
+import { fallback, native, on, t_, testNative } from './helpers/backends'
 
 interface RawVector {
   mKiB: number
@@ -44,17 +44,22 @@ const vectors = JSON.parse(readFileSync(join(__dirname, 'vectors', 'argon2id.jso
   phcStrings: PhcVector[]
 }
 
-/** The native core's synchronous test-only argon2id with associated data (crates/keycard-node). */
-const argon2idRaw = require('../native.cjs').__argon2idRawForTests as (
-  password: Uint8Array,
-  salt: Uint8Array,
-  secret: Uint8Array,
-  ad: Uint8Array,
-  m: number,
-  t: number,
-  p: number,
-  tagLen: number,
-) => Buffer
+/**
+ * The native core's synchronous test-only argon2id with associated data (crates/keycard-node),
+ * loaded on first use so this file loads without the addon (tests using it are `testNative`).
+ */
+const argon2idRaw = (
+  ...args: [
+    password: Uint8Array,
+    salt: Uint8Array,
+    secret: Uint8Array,
+    ad: Uint8Array,
+    m: number,
+    t: number,
+    p: number,
+    tagLen: number,
+  ]
+): Buffer => require('../native.cjs').__argon2idRawForTests(...args)
 
 const hex = (s: string) => Buffer.from(s, 'hex')
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64').replace(/=+$/, '')
@@ -184,7 +189,7 @@ test(t_('password: a peppered hash verifies only with the same pepper'), async (
   t.false(await verifyPassword(plain, 'pw', { pepper: 'pepper-one' }))
 })
 
-test(t_("password: the pepper is argon2's secret input K (checked against the native core's raw argon2id)"), async (t) => {
+testNative(t_("password: the pepper is argon2's secret input K (checked against the native core's raw argon2id)"), async (t) => {
   const salt = Buffer.alloc(16, 0x42)
   const pepper = Buffer.from('a server-side pepper')
   const stored = await hashPasswordWithSalt('pw', salt, { ...CHEAP, pepper })
@@ -326,7 +331,7 @@ function recording(): { backend: Backend; jobs: Argon2Job[]; compared: number[] 
   return { backend, jobs, compared }
 }
 
-test(t_('password: an unknown user (null or undefined stored hash) is false on both backends'), async (t) => {
+testNative(t_('password: an unknown user (null or undefined stored hash) is false on both backends'), async (t) => {
   for (const backend of [native, fallback]) {
     for (const stored of [null, undefined]) {
       t.false(await on(backend, () => verifyPassword(stored, 'correct horse battery staple')), `${backend.name}: ${stored}`)
@@ -480,7 +485,7 @@ test(t_('password: timers keep firing while eight hashes run'), async (t) => {
 
 // --- known-answer vectors ------------------------------------------------------------------------
 
-test(t_('password: RFC 9106 §5.3 argon2id vector through the native core (secret and associated data)'), (t) => {
+testNative(t_('password: RFC 9106 §5.3 argon2id vector through the native core (secret and associated data)'), (t) => {
   const v = vectors.rfc9106
   const tag = argon2idRaw(hex(v.passwordHex), hex(v.saltHex), hex(v.secretHex), hex(v.adHex), v.mKiB, v.t, v.p, v.tagLength)
   t.is(tag.toString('hex'), v.tagHex)
@@ -495,7 +500,7 @@ test(t_('password: RFC 9106 §5.3 argon2id vector through the native core (secre
 // cannot be reached through the API or the fallback. What can be checked: the same inputs without
 // the associated data, pepper = the RFC's secret, give the native core's raw tag on the backend
 // under test and on both backends directly.
-test(t_('password: RFC 9106 §5.3 inputs without associated data match the native raw core'), async (t) => {
+testNative(t_('password: RFC 9106 §5.3 inputs without associated data match the native raw core'), async (t) => {
   const v = vectors.rfc9106
   const password = hex(v.passwordHex)
   const salt = hex(v.saltHex)
@@ -530,7 +535,7 @@ for (const v of vectors.phcStrings) {
       t.is(await hashPasswordWithSalt(v.passwordUtf8, Buffer.from(v.saltUtf8), options), v.phc)
     }
     if (v.mKiB <= 256 || v.tcId === 1) {
-      // A mismatched password is false, not a throw (SECURITY 17).
+      // A mismatched password is false, not a throw (docs/SECURITY.md item 17).
       t.false(await verifyPassword(v.phc, `${v.passwordUtf8}!`))
       t.false(await verifyPassword(v.phc, v.passwordUtf8.slice(0, -1)))
     }
@@ -547,7 +552,7 @@ test(t_('password: 8 test.c PHC vectors are present, one of them at 256 MiB'), (
 
 // --- cross-backend -------------------------------------------------------------------------------
 
-test(t_('password: native and fallback argon2id give identical tags for the same job'), async (t) => {
+testNative(t_('password: native and fallback argon2id give identical tags for the same job'), async (t) => {
   const base: Argon2Job = {
     password: Buffer.from('password'),
     salt: Buffer.from('somesalt'),
@@ -588,7 +593,7 @@ test(t_('password: native and fallback argon2id give identical tags for the same
   }
 })
 
-test(t_('password: the same password, salt and options give the same PHC string on both backends'), async (t) => {
+testNative(t_('password: the same password, salt and options give the same PHC string on both backends'), async (t) => {
   const salt = Buffer.from('0123456789abcdef')
   const job: Argon2Job = { password: Buffer.from('hunter2'), salt, m: 1024, t: 2, p: 2, tagLength: 32, pepper: null }
   const nativeTag = await native.argon2id(job)

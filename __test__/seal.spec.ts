@@ -1,9 +1,9 @@
-/** Sealed values (AES-256-GCM): round trips, sizes, cross-backend agreement, claims, rotation, SECURITY 12. */
+/** Sealed values (AES-256-GCM): round trips, sizes, cross-backend agreement, claims, rotation, docs/SECURITY.md item 12. */
 import { createHash } from 'node:crypto'
 import test from 'ava'
 import { type KeycardError, Keyring, type SecretInput, seal, sealedLength, unseal, unsealOrThrow } from '../src/index'
 import { sealWithNonce } from '../src/seal'
-import { both, fallback, native, on, SECRET, SECRET_2, SECRET_BYTES, t_ } from './helpers/backends'
+import { both, fallback, native, on, SECRET, SECRET_2, SECRET_BYTES, t_, testNative } from './helpers/backends'
 
 const NOW = 1_700_000_000_000
 const NONCE = Buffer.from('000102030405060708090a0b', 'hex')
@@ -155,7 +155,7 @@ test(t_('seal: sealedLength follows the key id length and refuses bad arguments'
 
 // --- Cross-backend ------------------------------------------------------------------------------------
 
-test(t_('seal: native seals, fallback unseals, and back, for every data type'), (t) => {
+testNative(t_('seal: native seals, fallback unseals, and back, for every data type'), (t) => {
   const samples: unknown[] = [...STRINGS, ...BYTES, ...JSONS]
   for (const [from, to] of [
     [native, fallback],
@@ -174,7 +174,7 @@ test(t_('seal: native seals, fallback unseals, and back, for every data type'), 
   }
 })
 
-test(t_('seal: both backends write byte-identical values with an injected nonce, in the documented layout'), (t) => {
+testNative(t_('seal: both backends write byte-identical values with an injected nonce, in the documented layout'), (t) => {
   const cases: Array<[unknown, SecretInput, object]> = [
     ['héllo', SECRET, { ttl: 0 }],
     [{ uid: 42 }, SECRET, { purpose: 'session', ttl: '1h' }],
@@ -215,7 +215,7 @@ test(t_('seal: both backends write byte-identical values with an injected nonce,
 
 // --- Claims: purpose, time, keys ---------------------------------------------------------------------
 
-test(t_('seal: a value sealed for one purpose is refused for another (SECURITY 10)'), (t) => {
+test(t_('seal: a value sealed for one purpose is refused for another (docs/SECURITY.md item 10)'), (t) => {
   const forA = seal({ admin: false }, SECRET, { purpose: 'a' })
   t.deepEqual(unseal(forA, SECRET, { purpose: 'a' }), { admin: false })
   for (const purpose of ['b', '', 'A', 'a ', undefined]) {
@@ -294,9 +294,9 @@ test(t_('seal: the same explicit key id with another secret is ERR_DECRYPT'), (t
   t.throws(() => unsealOrThrow(sealed, [{ id: 'K', secret: SECRET }]), { code: 'ERR_UNKNOWN_KEY' })
 })
 
-// --- SECURITY 12: prototypes -------------------------------------------------------------------------
+// --- docs/SECURITY.md item 12: prototypes -------------------------------------------------------------------------
 
-test(t_('seal: __proto__ and constructor.prototype in sealed JSON never change a prototype (SECURITY 12)'), (t) => {
+test(t_('seal: __proto__ and constructor.prototype in sealed JSON never change a prototype (docs/SECURITY.md item 12)'), (t) => {
   const texts = [
     '{"__proto__":{"isAdmin":true}}',
     '{"a":{"b":{"c":{"__proto__":{"isAdmin":true}}}}}',

@@ -1,13 +1,13 @@
-/** Tokens under hostile input: SECURITY.md items 5-8, and cross-backend agreement on refusals. */
+/** Tokens under hostile input: docs/SECURITY.md items 5-8, and cross-backend agreement on refusals. */
 import { createHmac } from 'node:crypto'
 import fs from 'node:fs'
 import test, { type ExecutionContext } from 'ava'
 import { Keyring, type SecretInput, signToken, verifyToken, verifyTokenOrThrow } from '../src/index'
-import { fallback, native, on, SECRET, SECRET_2, SECRET_BYTES, t_ } from './helpers/backends'
+import { fallback, native, on, SECRET, SECRET_2, SECRET_BYTES, t_, testNative } from './helpers/backends'
 
 import { accepted, b64u, CLAIMS, forge, HS256, kidOf, mac, NOW, NOW_S, outcome, refused, resign, segments } from './helpers/jws'
 
-// --- 5. alg (SECURITY.md item 5) ------------------------------------------------------------------------
+// --- 5. alg (docs/SECURITY.md item 5) ------------------------------------------------------------------------
 
 test(t_('token: alg none in any case is refused with empty, garbage or valid signatures'), (t) => {
   const kid = kidOf(SECRET)
@@ -351,7 +351,7 @@ test(t_('token: crit and b64:false are refused even when correctly signed'), (t)
 
 // --- 10. Cross-backend -----------------------------------------------------------------------------------
 
-test(t_('token: both backends sign byte-identical tokens and verify each other'), (t) => {
+testNative(t_('token: both backends sign byte-identical tokens and verify each other'), (t) => {
   const options = { now: NOW, expiresIn: '15m', audience: 'api', issuer: 'me', subject: 'u', purpose: 'p' }
   const verifyOptions = { now: NOW, audience: 'api', issuer: 'me', purpose: 'p' }
   for (const secret of [SECRET, SECRET_BYTES, [SECRET_2, SECRET]] as SecretInput[]) {
@@ -381,7 +381,7 @@ test(t_('token: both backends sign byte-identical tokens and verify each other')
   )
 })
 
-test(t_('token: both backends refuse hostile tokens with the same code'), (t) => {
+testNative(t_('token: both backends refuse hostile tokens with the same code'), (t) => {
   const good = signToken({ a: 1 }, SECRET, { now: NOW })
   const [h, p, s] = segments(good) as [string, string, string]
   const tokens = [
