@@ -14,12 +14,20 @@ const CHUNK_SUFFIX = /^\.([1-9]\d?)$/
  */
 export const MAX_CHUNKS = 64
 
-/** Whether `cookie` is `name` or one of its chunk cookies. */
+/**
+ * Whether `cookie` is `name` or one of its chunk cookies.
+ * @example
+ * isSessionCookie('keycard.2', 'keycard') // true; isSessionCookie('keycardx', 'keycard') // false
+ */
 export function isSessionCookie(cookie: string, name: string): boolean {
   return cookie === name || (cookie.startsWith(name) && CHUNK_SUFFIX.test(cookie.slice(name.length)))
 }
 
-/** 1 + the highest chunk index among the session's cookies the request sent (0: none). */
+/**
+ * 1 + the highest chunk index among the session's cookies the request sent (0: none).
+ * @example
+ * cookieCount(new Map([['keycard', '2*…'], ['keycard.1', '…']]), 'keycard') // 2
+ */
 export function cookieCount(cookies: ReadonlyMap<string, string>, name: string): number {
   let count = 0
   for (const cookie of cookies.keys()) {
@@ -28,7 +36,12 @@ export function cookieCount(cookies: ReadonlyMap<string, string>, name: string):
   return count
 }
 
-/** The cookie values carrying `sealed` in parts of at most `size` characters. */
+/**
+ * The cookie values carrying `sealed` in parts of at most `size` characters; the first of several
+ * starts with their count and `*`.
+ * @example
+ * splitChunks('abcdef', 4) // ['2*abcd', 'ef']
+ */
 export function splitChunks(sealed: string, size: number): string[] {
   const count = Math.ceil(sealed.length / size)
   const values: string[] = []
@@ -39,7 +52,11 @@ export function splitChunks(sealed: string, size: number): string[] {
   return values
 }
 
-/** The sealed value the request's cookies carry, or null when a chunk is missing or malformed. */
+/**
+ * The sealed value the request's cookies carry, or null when a chunk is missing or malformed.
+ * @example
+ * joinChunks('2*abcd', new Map([['keycard.1', 'ef']]), 'keycard') // 'abcdef'
+ */
 export function joinChunks(first: string, cookies: ReadonlyMap<string, string>, name: string): string | null {
   const star = first.indexOf('*')
   if (star <= 0) return first

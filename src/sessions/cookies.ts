@@ -8,10 +8,18 @@
 
 import { createError } from '../errors'
 
-/** The SameSite attribute, emitted as `Strict`, `Lax` or `None`. */
+/**
+ * The SameSite attribute, emitted as `Strict`, `Lax` or `None`.
+ * @example
+ * const sameSite: SameSite = 'lax'
+ */
 export type SameSite = 'strict' | 'lax' | 'none'
 
-/** Attributes of a `Set-Cookie` header; each is checked, never passed through verbatim. */
+/**
+ * Attributes of a `Set-Cookie` header; each is checked, never passed through verbatim.
+ * @example
+ * const attributes: CookieAttributes = { path: '/', secure: true, httpOnly: true, sameSite: 'lax', maxAge: 3600 }
+ */
 export interface CookieAttributes {
   /** LDH host name with an optional leading dot, any case (emitted lowercase). */
   domain?: string
@@ -26,7 +34,11 @@ export interface CookieAttributes {
   partitioned?: boolean
 }
 
-/** Largest name + value, in bytes, that browsers store (RFC 6265bis §5.7). */
+/**
+ * Largest name + value, in bytes, that browsers store (RFC 6265bis §5.7).
+ * @example
+ * if (name.length + value.length > MAX_COOKIE_BYTES) throw new Error('the browser would drop it')
+ */
 export const MAX_COOKIE_BYTES = 4096
 
 // Node limits all headers of a request to 16 KiB by default (--max-http-header-size); a Cookie
@@ -143,7 +155,11 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
   return out
 }
 
-/** Writes the Set-Cookie lines of one session cookie; see {@link cookieWriter}. */
+/**
+ * Writes the Set-Cookie lines of one session cookie; see {@link cookieWriter}.
+ * @example
+ * const line: CookieWriter = cookieWriter('keycard', { path: '/' })
+ */
 export type CookieWriter = (name: string, value: string, maxAge: number, now: number) => string
 
 /**

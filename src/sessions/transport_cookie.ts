@@ -61,7 +61,11 @@ export class CookieTransport extends TransportBase implements SessionTransport {
     }
   }
 
-  /** Joins the chunks, unseals (the seal's own expiry is checked against `now`), decodes and checks the record. */
+  /**
+   * Joins the chunks, unseals (the seal's own expiry is checked against `now`), decodes and checks the record.
+   * @example
+   * const stored = transport.open(cookies.get('keycard') ?? '', cookies, Date.now()) // null: refused (onInvalid told why)
+   */
   open(value: string, cookies: ReadonlyMap<string, string>, now: number): StoredSession | null {
     const sealed = joinChunks(value, cookies, this.name)
     if (sealed === null) return this.refuse('ERR_BAD_FORMAT')
@@ -79,6 +83,8 @@ export class CookieTransport extends TransportBase implements SessionTransport {
   /**
    * Seals the session (expiring with it, at `meta.e`), splits it into cookies and clears the
    * chunks a larger session of this request's left behind. Throws ERR_TOO_LARGE over `maxBytes`.
+   * @example
+   * const setCookies = transport.write(stored, state, true, Date.now()) // ['keycard=…; Path=/; …']
    */
   write(stored: StoredSession, state: SessionState, _changed: boolean, now: number): string[] {
     const ttl = stored.meta.e - now
@@ -97,6 +103,10 @@ export class CookieTransport extends TransportBase implements SessionTransport {
     return this.clear(values.length, state.cookieCount, now, headers)
   }
 
-  /** A sealed session has no server-side copy to delete. */
+  /**
+   * A sealed session has no server-side copy to delete.
+   * @example
+   * await transport.retire(['old-id']) // nothing to do for a cookie
+   */
   async retire(_ids: readonly string[]): Promise<void> {}
 }

@@ -39,7 +39,11 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
     this.#signing = { purpose: settings.purpose }
   }
 
-  /** The stored session the signed id names, or null (a bad signature, an unknown id, a bad record). */
+  /**
+   * The stored session the signed id names, or null (a bad signature, an unknown id, a bad record).
+   * @example
+   * const stored = await transport.open(signedId, cookies, Date.now())
+   */
   async open(value: string, _cookies: ReadonlyMap<string, string>, now: number): Promise<StoredSession | null> {
     const id = unsign(value, this.keyring, this.#signing)
     if (id === null || !ID.test(id)) return this.refuse('ERR_BAD_SIGNATURE')
@@ -54,22 +58,40 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
    * The id cookie after a write, or null when the session was gone meanwhile: the manager then
    * sends no Set-Cookie at all (see its `#lost`). Only the id cookie is ever set, so there are no
    * stale chunks to clear.
+   * @example
+   * const setCookies = await transport.write(stored, state, true, Date.now()) // null: the session is gone
    */
   async write(stored: StoredSession, state: SessionState, changed: boolean, now: number): Promise<string[] | null> {
     if (!(await this.#put(stored, state.isNew, changed, now))) return null
     return [this.cookie(stored.meta, now)]
   }
 
+  /**
+   * `save()` before the response: writes now (new: `set`; else `update`); false when the session
+   * was destroyed meanwhile.
+   * @example
+   * if (!(await transport.save(stored, false, Date.now()))) endSession() // destroyed meanwhile
+   */
   save(stored: StoredSession, isNew: boolean, now: number): Promise<boolean> {
     return this.#put(stored, isNew, true, now)
   }
 
+  /**
+   * The signed id cookie's Set-Cookie line, with the Max-Age the session has left.
+   * @example
+   * res.appendHeader('Set-Cookie', transport.cookie(stored.meta, Date.now()))
+   */
   cookie(meta: SessionMeta, now: number): string {
     const signed = sign(meta.id, this.keyring, this.#signing)
     const maxAge = Math.max(0, Math.floor((meta.e - now) / 1000))
     return this.line(this.name, signed, maxAge, now)
   }
 
+  /**
+   * Deletes the ids regenerate() and destroy() retired from the store.
+   * @example
+   * await transport.retire(state.retired.splice(0))
+   */
   async retire(ids: readonly string[]): Promise<void> {
     const store = this.#store
     for (const id of ids) await storeCall(() => store.destroy(id), this.#timeout)
