@@ -6,7 +6,7 @@ import test from 'ava'
 import { loadNative } from '../src/backend/native/load'
 import { fromNativeError } from '../src/errors'
 import { BackendError, backend, KeyError, sign } from '../src/index'
-import { both, current, SECRET, t_ } from './helpers/backends'
+import { both, current, SECRET, t_, testNative } from './helpers/backends'
 
 const root = join(__dirname, '..')
 
@@ -54,7 +54,7 @@ test(t_('backend: without a binary, auto falls back quietly and native throws ER
   const dir = packageCopy(t, false)
   const auto = probe(dir, {}, REPORT)
   t.like(auto.json, { ok: true, name: 'fallback' })
-  t.regex(auto.json.reason, /no prebuilt binary/)
+  t.regex(auto.json.reason, /the platform package @keycard\/core-\S+ is not installed/)
   t.is(auto.stderr, '', 'falling back is silent by default')
   // The fallback signs exactly what the native backend of the main checkout signs.
   t.is(auto.json.signed, sign('v', SECRET))
@@ -88,7 +88,7 @@ test(t_('backend: native failures arrive as the same typed codes as the fallback
   }
 })
 
-test(t_('backend: a Rust panic becomes ERR_INTERNAL and Node keeps running'), (t) => {
+testNative(t_('backend: a Rust panic becomes ERR_INTERNAL and Node keeps running'), (t) => {
   const loaded = loadNative()
   if (!loaded.ok) return t.fail(`native binding must be built for this test: ${loaded.error.message}`)
   const err = t.throws(() => {

@@ -19,7 +19,6 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
-import test from 'ava'
 import bcrypt from 'bcryptjs'
 import cookieSignature from 'cookie-signature'
 import fc from 'fast-check'
@@ -38,7 +37,7 @@ import { cookieStore } from '../src/sessions/stores/cookie'
 import { memoryStore } from '../src/sessions/stores/memory'
 import { sign, unsign, unsignOrThrow } from '../src/sign'
 import { signToken, verifyToken, verifyTokenOrThrow } from '../src/token'
-import { fallback, native, on, SECRET, SECRET_2, t_ } from './helpers/backends'
+import { fallback, native, on, SECRET, SECRET_2, t_, testNative as test } from './helpers/backends'
 import {
   type Backends,
   checkNoPollution,

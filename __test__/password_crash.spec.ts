@@ -12,7 +12,7 @@ import test from 'ava'
 import { activeBackend } from '../src/backend'
 import type { Backend } from '../src/backend/types'
 import { hashPassword, KeycardError, verifyAndRehash, verifyPassword } from '../src/index'
-import { both, current, on, t_ } from './helpers/backends'
+import { both, current, on, t_, testNative } from './helpers/backends'
 
 const ROOT = join(__dirname, '..')
 const CHEAP = { memoryKiB: 64, passes: 1 } as const
@@ -48,7 +48,7 @@ const CHEAP = { memoryKiB: 64, passes: 1 }
 
 // --- limits and parameters -----------------------------------------------------------------------
 
-test(t_('password crash: hostile limits and m=2^32-1 are typed errors in a child process that exits 0'), (t) => {
+testNative(t_('password crash: hostile limits and m=2^32-1 are typed errors in a child process that exits 0'), (t) => {
   const run = child(`${PREAMBLE}
 const binding = require('./native.cjs')
 const salt = Buffer.alloc(16, 0x5a)
@@ -181,7 +181,7 @@ test(t_('password crash: real signals are accepted, from another vm context and 
 
 // Before: the listener removal ran in a `.then` of the finished work and threw, an unhandled
 // rejection that exits Node (on both backends); natively `{}` was handed to napi as a signal.
-test(t_('password crash: fake signals leave no unhandled rejection in a child process that exits 0'), (t) => {
+testNative(t_('password crash: fake signals leave no unhandled rejection in a child process that exits 0'), (t) => {
   const run = child(`${PREAMBLE}
 const fakes = {
   partial: { aborted: false, addEventListener() {} },

@@ -6,6 +6,7 @@
  *
  * Sizes are swept across every chunk boundary: a coarse sweep finds where the number of cookies
  * changes, then every size within a few bytes of each change is committed and loaded again.
+ * Over real HTTP, for every adapter: the chunk rows of the behaviour table (sessions/rows/chunks.ts).
  */
 
 import test, { type ExecutionContext } from 'ava'
@@ -15,7 +16,6 @@ import { cookieStore } from '../src/sessions/stores/cookie'
 import { memoryStore } from '../src/sessions/stores/memory'
 import { SECRET, t_ } from './helpers/backends'
 import { isDeletion, parseSetCookie } from './helpers/http'
-import { startApp } from './helpers/sessions'
 
 const LIMIT = 4096
 /** A 253-character host name: four labels of up to 63. */
@@ -133,25 +133,3 @@ test(
     })
   },
 )
-
-test(t_('chunks: over real HTTP, a long name: every line fits and the session comes back'), async (t) => {
-  const name = 'k'.repeat(300)
-  const app = await startApp(
-    t,
-    'node',
-    { store: cookieStore(), cookie: { name }, maxHeaderSize: 64 * 1024 },
-    {
-      '/big': (s, ctx) => {
-        s.blob = 'x'.repeat(Number(ctx.q('n')))
-      },
-      '/read': (s) => (s.blob as string | undefined)?.length ?? null,
-    },
-  )
-  for (const n of [2800, 2900, 3000, 5900, 6000, 8700, 8800]) {
-    const c = app.client()
-    const r = await c.get(`/big?n=${n}`)
-    t.is(r.status, 200)
-    for (const line of r.setCookie) t.true(Buffer.byteLength(line) <= LIMIT, `${n}: ${Buffer.byteLength(line)} bytes`)
-    t.is((await c.get('/read')).body, n)
-  }
-})

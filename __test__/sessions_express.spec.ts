@@ -1,7 +1,8 @@
 /**
- * keycard/express over real HTTP: the session behaviour table (helpers/session_behaviours.ts) for
- * cookieStore() and memoryStore(), on the backend of this run.
+ * keycard/express: the session behaviour table (sessions/rows/, `registerAll`) for cookieStore()
+ * and memoryStore(), over real HTTP through its harness (sessions/harness/express.ts), on the
+ * backend of this run.
  */
-import { registerSessionBehaviours } from './helpers/session_behaviours'
+import { registerAll } from './sessions/rows'
 
-registerSessionBehaviours('express')
+registerAll('express')

@@ -20,8 +20,8 @@ import type { ServerStore, StoredSession } from '../src/sessions/stores/types'
 import { sign } from '../src/sign'
 import { SECRET, t_ } from './helpers/backends'
 import { freePort, isDeletion, setCookiesNamed } from './helpers/http'
-import { registerSessionBehaviours, type StoreCase } from './helpers/session_behaviours'
-import { type AppOptions, purposeOf, type Routes, startApp } from './helpers/sessions'
+import { type AppOptions, purposeOf, type Routes, type StoreCase, startApp } from './helpers/sessions'
+import { registerAll } from './sessions/rows'
 
 const NAME = 'keycard'
 
@@ -128,7 +128,7 @@ const STORES: StoreCase[] = [
   { name: 'connect-redis', kind: 'memory', make: () => counted(fromExpressSessionStore(redisStore().store)) },
 ]
 
-registerSessionBehaviours('express', { stores: STORES })
+registerAll('express', { stores: STORES })
 
 // --- The wrapper's own -------------------------------------------------------------------------
 

@@ -1,11 +1,13 @@
 /**
- * keycard/fastify over real HTTP: the session behaviour table (helpers/session_behaviours.ts) for
- * cookieStore() and memoryStore(), with its bad-cookie rows, on the backend of this run; then
+ * keycard/fastify: the session behaviour table (sessions/rows/, `registerAll`) for cookieStore() and
+ * memoryStore(), over real HTTP through its harness (sessions/harness/fastify.ts), on the backend of
+ * this run (its bad-cookie, concurrency and revocation rows: sessions_hostile, sessions_concurrency,
+ * sessions_revocation); then
  * what is Fastify's own: the plugin's scope, types, status codes and Set-Cookie handling.
  */
-import { registerSessionBehaviours } from './helpers/session_behaviours'
+import { registerAll } from './sessions/rows'
 
-registerSessionBehaviours('fastify', { badCookies: true })
+registerAll('fastify')
 
 // --- Fastify's own ------------------------------------------------------------------------------
 

@@ -1,21 +1,22 @@
 /**
- * keycard/fetch over real HTTP: the session behaviour table (helpers/session_behaviours.ts) for
- * cookieStore() and memoryStore(), on the backend of this run.
+ * keycard/fetch: the session behaviour table (sessions/rows/, `registerAll`) for cookieStore() and
+ * memoryStore(), over real HTTP through its harness (sessions/harness/fetch.ts), on the backend of
+ * this run; then what is the fetch adapter's own.
  */
 import test from 'ava'
 import { session } from '../src/sessions/adapters/fetch'
 import { memoryStore } from '../src/sessions/stores/memory'
 import { SECRET, t_ } from './helpers/backends'
 import { Client, serveFetch } from './helpers/http'
-import { registerSessionBehaviours } from './helpers/session_behaviours'
+import { registerAll } from './sessions/rows'
 
-registerSessionBehaviours('fetch')
+registerAll('fetch')
 
-// --- Known bug (reported) ---------------------------------------------------------------------------
+// --- Regressions ----------------------------------------------------------------------------------
 
-// `commit(s, Response.redirect(url))` (or a Response from fetch()) throws "immutable" after the
-// manager has already marked the session saved, so the login's cookie is lost, and a retried
-// commit on a fresh Response sends nothing either. Expected: the redirect carries the cookie.
+// `commit(s, Response.redirect(url))` (or a Response from fetch()) threw "immutable" after the
+// manager had already marked the session saved, so the login's cookie was lost, and a retried
+// commit on a fresh Response sent nothing either. The redirect carries the cookie.
 for (const store of ['cookie', 'memory'] as const) {
   test(t_(`fetch × ${store}: a login answered with Response.redirect() sets the session cookie`), async (t) => {
     const sessions = session({ secret: SECRET, store: store === 'memory' ? memoryStore() : undefined })

@@ -1,13 +1,15 @@
 /**
- * keycard/hono: the session behaviour table (helpers/session_behaviours.ts) for cookieStore() and
- * memoryStore(), with its bad-cookie rows, on the backend of this run, twice: over real HTTP
- * through @hono/node-server, and in process through `app.request()` with the Cookie header written
- * by hand. Then what is Hono's own: immutable responses, typing, error handling.
+ * keycard/hono: the session behaviour table (sessions/rows/, `registerAll`) for cookieStore() and
+ * memoryStore(), on the backend of this run, twice: over real HTTP through @hono/node-server
+ * (sessions/harness/hono.ts), and in process through `app.request()` with the Cookie header
+ * written by hand (sessions/harness/hono-request.ts). (Its bad-cookie, concurrency and revocation
+ * rows: sessions_hostile, sessions_concurrency, sessions_revocation.) Then what is Hono's own:
+ * immutable responses, typing, error handling.
  */
-import { registerSessionBehaviours } from './helpers/session_behaviours'
+import { registerAll } from './sessions/rows'
 
-registerSessionBehaviours('hono', { badCookies: true })
-registerSessionBehaviours('hono-request', { badCookies: true })
+registerAll('hono')
+registerAll('hono-request')
 
 // --- Hono's own ---------------------------------------------------------------------------------
 

@@ -1,11 +1,13 @@
 /**
- * keycard/koa over real HTTP: the session behaviour table (helpers/session_behaviours.ts) for
- * cookieStore() and memoryStore(), with its bad-cookie rows, on the backend of this run; then
+ * keycard/koa: the session behaviour table (sessions/rows/, `registerAll`) for cookieStore() and
+ * memoryStore(), over real HTTP through its harness (sessions/harness/koa.ts), on the backend of
+ * this run (its bad-cookie, concurrency and revocation rows: sessions_hostile, sessions_concurrency,
+ * sessions_revocation); then
  * what is Koa's own: status codes through Koa's error handling and Set-Cookie handling.
  */
-import { registerSessionBehaviours } from './helpers/session_behaviours'
+import { registerAll } from './sessions/rows'
 
-registerSessionBehaviours('koa', { badCookies: true })
+registerAll('koa')
 
 // --- Koa's own ----------------------------------------------------------------------------------
 

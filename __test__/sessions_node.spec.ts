@@ -1,18 +1,19 @@
 /**
- * keycard/node over real HTTP: the session behaviour table (helpers/session_behaviours.ts) for
- * cookieStore() and memoryStore(), on the backend of this run.
+ * keycard/node: the session behaviour table (sessions/rows/, `registerAll`) for cookieStore() and
+ * memoryStore(), over real HTTP through its harness (sessions/harness/node.ts), on the backend of
+ * this run; then the session object's own regressions.
  */
 import test from 'ava'
 import { SessionManager } from '../src/sessions/manager'
 import { SECRET, t_ } from './helpers/backends'
-import { registerSessionBehaviours } from './helpers/session_behaviours'
+import { registerAll } from './sessions/rows'
 
-registerSessionBehaviours('node')
+registerAll('node')
 
-// --- Known bug (reported) ---------------------------------------------------------------------------
+// --- Regressions ----------------------------------------------------------------------------------
 
-// session.delete(key) returns true for a key the session never had (it returns the `delete`
-// operator's result). Expected, as Map#delete: whether a key was removed.
+// session.delete(key) returned true for a key the session never had (the `delete` operator's
+// result). As Map#delete: whether a key was removed.
 test(t_('session.delete(missing key) returns false'), async (t) => {
   const s = await new SessionManager({ secret: SECRET }).load(undefined)
   s.a = 1

@@ -1,7 +1,7 @@
 /**
  * keycard/redis against a real redis-server (helpers/redis.ts), with an ioredis client and with a
  * node-redis v5 client:
- * - the session behaviour table (helpers/session_behaviours.ts) over express, as a server store;
+ * - the session behaviour table (sessions/rows/, `registerAll`) over express, as a server store;
  * - the hash layout, partial writes under concurrency (different keys all persist, the same key
  *   is last-writer-wins), TTLs set in the same step as every write, touch, destroy, a logout not
  *   undone by a slower request, the serializer, the ttl option, revocation generations shared by
@@ -29,8 +29,8 @@ import {
   startRedis,
   until,
 } from './helpers/redis'
-import { behaviours } from './helpers/session_behaviours'
-import { type App, type AppOptions, type Routes, startApp } from './helpers/sessions'
+import { type App, type AppOptions, type Routes, type StoreCase, startApp } from './helpers/sessions'
+import { registerAll } from './sessions/rows'
 
 let server: RedisServer
 /** The test's own view of Redis (ioredis), to look at keys directly. */
@@ -84,24 +84,21 @@ function gate() {
 
 // --- The behaviour table ------------------------------------------------------------------------
 
-for (const kind of CLIENT_KINDS) {
-  for (const b of behaviours) {
-    // Rows for cookie sessions only are skipped; the rest run with Redis as the server store.
-    if (b.stores && !b.stores.includes('memory')) continue
-    test(t_(`express × redis (${kind}): ${b.title}`), (t) =>
-      b.run(t, {
-        adapter: 'express',
-        store: 'memory',
-        start: (routes, options = {}) => {
-          const store = storeFor(kind)
-          // The table counts a server store's sessions through `size`: here, keys in Redis.
-          Object.defineProperty(store, 'size', { get: () => keysUnder(store.prefix) })
-          return app(t, store, routes, options)
-        },
-      }),
-    )
-  }
-}
+// Rows for cookie sessions only are skipped; the rest run with Redis as the server store.
+registerAll('express', {
+  stores: CLIENT_KINDS.map(
+    (kind): StoreCase => ({
+      name: `redis (${kind})`,
+      kind: 'memory',
+      make: () => {
+        const store = storeFor(kind)
+        // The table counts a server store's sessions through `size`: here, keys in Redis.
+        Object.defineProperty(store, 'size', { get: () => keysUnder(store.prefix) })
+        return store
+      },
+    }),
+  ),
+})
 
 // --- Layout, partial writes, TTLs ---------------------------------------------------------------
 

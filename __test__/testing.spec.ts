@@ -14,7 +14,7 @@ import type { KeycardError } from '../src/errors'
 import { backend } from '../src/index'
 import { unseal } from '../src/seal'
 import { manualClock, sealWithNonce, setCacheClockForTests, withBackend } from '../src/testing'
-import { both, fallback, native, on, SECRET, t_ } from './helpers/backends'
+import { both, fallback, native, on, SECRET, t_, testNative } from './helpers/backends'
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -117,7 +117,7 @@ for (const be of both) {
   })
 }
 
-test(t_('cache clock: both backends give the same answers when the clock jumps, stalls and goes back'), (t) => {
+testNative(t_('cache clock: both backends give the same answers when the clock jumps, stalls and goes back'), (t) => {
   const script = (be: typeof native) => {
     const clock = manualClock(10_000)
     const cache = on(be, () => new Cache<string>({ maxSize: 3, ttl: 100, now: clock.now }))
@@ -170,7 +170,7 @@ test(t_('testing: manualClock moves only when told, and refuses times that are n
   t.true(Math.abs(manualClock().now() - Date.now()) < DAY) // starts at the real time by default
 })
 
-test(t_('testing: withBackend runs a call on the backend named, and refuses anything else'), (t) => {
+testNative(t_('testing: withBackend runs a call on the backend named, and refuses anything else'), (t) => {
   t.is(
     withBackend('fallback', () => backend().name),
     'fallback',

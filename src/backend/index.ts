@@ -6,16 +6,18 @@
  * Selection is lazy (first use, not import), so importing keycard never throws.
  */
 
-import { debuglog } from 'node:util'
 import { createError, type KeycardError } from '../errors'
+import { debug, debugEnabled } from '../lib/debug'
 import { fallbackBackend } from './fallback/index'
 import { createNativeBackend } from './native/index'
 import { loadNative } from './native/load'
 import type { Backend, BackendName } from './types'
 
-const debug = debuglog('keycard')
-
-/** What `backend()` reports. */
+/**
+ * What `backend()` reports.
+ * @example
+ * const { name, reason }: BackendInfo = backend()
+ */
 export interface BackendInfo {
   /** The backend doing the work. */
   name: BackendName
@@ -46,8 +48,7 @@ function nativeOrError(): Backend | KeycardError {
   if (loaded.ok) {
     native = createNativeBackend(loaded.binding)
   } else {
-    const why = loaded.missing ? 'no prebuilt binary for this platform' : 'the native binary failed to load'
-    native = createError('ERR_NATIVE_UNAVAILABLE', `keycard native backend unavailable: ${why}`, loaded.error)
+    native = createError('ERR_NATIVE_UNAVAILABLE', `keycard native backend unavailable: ${loaded.why}`, loaded.error)
   }
   return native
 }
@@ -67,15 +68,36 @@ function select(): Selection {
     return { backend: loaded, reason }
   }
   if (requested === 'native') return { error: loaded }
-  const cause = loaded.cause instanceof Error ? loaded.cause.message : String(loaded.cause)
-  debug('falling back to TypeScript: %s\n%s', loaded.message, cause)
+  if (debugEnabled()) debug('falling back to TypeScript: %s\n%s', loaded.message, causeChain(loaded.cause))
   return { backend: fallbackBackend, reason: `${loaded.message}; using the TypeScript fallback` }
 }
 
-/** The backend every capability calls. Throws the selection error (e.g. ERR_NATIVE_UNAVAILABLE). */
+/** The loader's error and its causes, one per line (the generated loader chains one per path it tried). */
+function causeChain(cause: unknown): string {
+  const lines: string[] = []
+  for (let err = cause; err !== undefined && err !== null && lines.length < 16; err = (err as Error).cause) {
+    lines.push(`  ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`)
+  }
+  return lines.join('\n')
+}
+
+/** Selects once, and says which backend runs and why under NODE_DEBUG=keycard. */
+function selectAndLog(): Selection {
+  const chosen = select()
+  if ('error' in chosen) debug('no backend: %s', chosen.error.message)
+  else debug('backend: %s (%s)', chosen.backend.name, chosen.reason)
+  return chosen
+}
+
+/**
+ * The backend every capability calls, read on every call (so `withBackend` can swap it). Throws
+ * the selection error (e.g. ERR_NATIVE_UNAVAILABLE, ERR_BAD_CONFIG for a bad KEYCARD_BACKEND).
+ * @example
+ * const keys = activeBackend().createMacKeys([secret], 'keycard/v1/sign/uid', false)
+ */
 export function activeBackend(): Backend {
   if (override) return override
-  selection ??= select()
+  selection ??= selectAndLog()
   if ('error' in selection) throw selection.error
   return selection.backend
 }
@@ -91,7 +113,12 @@ export function backend(): BackendInfo {
   return { name: active.name, reason, version: active.version }
 }
 
-/** A backend by name, for cross-backend tests and benchmarks. Not part of the public API. */
+/**
+ * A backend by name, for cross-backend tests and benchmarks. Not part of the public API.
+ * @example
+ * const sealed = withBackend(loadBackend('native'), () => seal('x', secret))
+ * withBackend(loadBackend('fallback'), () => unseal(sealed, secret)) // 'x'
+ */
 export function loadBackend(name: BackendName): Backend {
   if (name === 'fallback') return fallbackBackend
   const loaded = nativeOrError()
@@ -101,7 +128,9 @@ export function loadBackend(name: BackendName): Backend {
 
 /**
  * Runs `fn` with `backend` active, for cross-backend tests of synchronous calls. Not part of the
- * public API (not re-exported by any entry point).
+ * public API (keycard/testing re-exports a by-name form).
+ * @example
+ * withBackend(loadBackend('fallback'), () => sign('v', secret))
  */
 export function withBackend<T>(backend: Backend, fn: () => T): T {
   const previous = override

@@ -16,6 +16,7 @@
 import { createError } from '../errors'
 import { cookieCount, isSessionCookie } from './chunks'
 import { parseCookies } from './cookies'
+import { SessionMigration } from './migrate'
 import { type ResolvedOptions, resolveOptions, type SessionOptions } from './options'
 import { changesBetween, dataToFields, dataToJson, fieldsToJson } from './serialize'
 import {
@@ -55,10 +56,13 @@ export class SessionManager<T extends object = SessionData> {
   readonly #transport: SessionTransport
   /** The clock: every expiry, rolling and lifetime decision reads it (options.ts checks its values). */
   readonly #now: () => number
+  /** The `migrateFrom` option's zero-logout migration (migrate.ts); null, and no work, without it. */
+  readonly #migration: SessionMigration | null
 
   constructor(options: SessionOptions = {}) {
     this.options = resolveOptions(options)
     this.#now = this.options.now
+    this.#migration = this.options.migrateFrom === null ? null : new SessionMigration(this.options)
     const { cookie } = this.options
     const settings: TransportSettings = {
       name: cookie.name,
@@ -102,7 +106,7 @@ export class SessionManager<T extends object = SessionData> {
       } catch {
         data = null
       }
-      if (data === null) this.options.onInvalid('ERR_BAD_FORMAT')
+      if (data === null) this.#refuse('ERR_BAD_FORMAT')
     }
     const state: SessionState = {
       data: data ?? Object.create(null),
@@ -123,6 +127,10 @@ export class SessionManager<T extends object = SessionData> {
       exposed: false,
       loadedFields: data && stored ? (stored.fields ?? null) : null,
     }
+    // Migration hook (migrate.ts): a request with no keycard cookie at all may carry an old
+    // express-session session, which becomes this new session's data. Never when a keycard cookie
+    // was sent, even a refused one: an expired or revoked session must not come back that way.
+    if (this.#migration !== null && cookies.size === 0) await this.#migration.load(cookieHeader, state, now)
     return sessionObject<T>(state)
   }
 
@@ -133,6 +141,15 @@ export class SessionManager<T extends object = SessionData> {
    */
   async commit(session: Session<T>): Promise<string[]> {
     const state = this.#stateOf(session)
+    if (this.#migration === null) return this.#commit(state)
+    // Migration hook (migrate.ts): the response of a request that migrated an old express-session
+    // session also clears the old cookie, whatever it sends for the keycard one (a logout in that
+    // same request included). Not reached when the commit throws: the old cookie then stays.
+    return this.#migration.commit(state, await this.#commit(state))
+  }
+
+  /** `commit` itself: what the request changed, saved; the Set-Cookie lines for it. */
+  async #commit(state: SessionState): Promise<string[]> {
     if (state.lost) return []
     const now = this.#now()
     const { absoluteTtl } = this.options
@@ -223,10 +240,11 @@ export class SessionManager<T extends object = SessionData> {
     state.destroyed = false
     state.refused = false
     state.lost = true
+    this.#transport.skipped('another request regenerated or destroyed this session meanwhile; its newer cookie must stand')
   }
 
   #refuse(code: string): null {
-    this.options.onInvalid(code)
+    this.#transport.refuse(code)
     return null
   }
 

@@ -9,6 +9,7 @@ import { defaultKeyring, type KeyOptions, type Keyring, resolveKeyring, type Sec
 import { type Duration, toMilliseconds } from '../lib/duration'
 import { type OptionScope, refuseUnknownOptions } from '../lib/option_names'
 import { checkCookieRules, type SameSite, serializeCookie } from './cookies'
+import { type MigrateFromOptions, type ResolvedMigration, resolveMigration } from './migrate'
 import type { GenerationStore } from './revocation'
 import { cookieStore } from './stores/cookie'
 import { memoryStore } from './stores/memory'
@@ -69,6 +70,14 @@ export interface SessionOptions extends KeyOptions {
    * ERR_INVALID_ARGUMENT. Default `Date.now`.
    */
   now?: () => number
+  /**
+   * Zero-logout migration from express-session: a request with no keycard cookie but a valid
+   * express-session cookie gets that session's data as a new keycard session, and the old cookie
+   * is cleared (docs/MIGRATING.md). Default: none.
+   * @example
+   * session({ migrateFrom: { expressSession: { store: new RedisStore({ client }), secret: process.env.OLD_SECRET } } })
+   */
+  migrateFrom?: MigrateFromOptions
 }
 
 export interface ResolvedOptions {
@@ -84,6 +93,8 @@ export interface ResolvedOptions {
   onInvalid: (code: string) => void
   /** The clock, its values checked (`Date.now` itself when none was given). */
   now: () => number
+  /** The `migrateFrom` option, checked; null when not given (no migration work per request). */
+  migrateFrom: ResolvedMigration | null
 }
 
 type Env = Record<string, string | undefined>
@@ -163,6 +174,7 @@ const OPTION_NAMES: Record<keyof SessionOptions, true> = {
   storeTimeout: true,
   onInvalid: true,
   now: true,
+  migrateFrom: true,
 }
 
 const COOKIE_OPTION_NAMES: Record<keyof SessionCookieOptions, true> = {
@@ -391,5 +403,6 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
     storeTimeout,
     onInvalid: options.onInvalid ?? (() => {}),
     now,
+    migrateFrom: resolveMigration(options.migrateFrom, cookie),
   }
 }

@@ -31,6 +31,39 @@ export interface SessionData {
 /** The data as the core handles it: any keys, values of any (JSON-able) type. */
 export type DataRecord = Record<string, unknown>
 
+/** express-session's callback: `(err?) => void`. */
+type Callback = (err?: unknown) => void
+
+/**
+ * What an adapter tells its sessions about how the app uses them, so that habits from other
+ * session libraries (express-session's callbacks, iron-session's `await session.save()`) either
+ * work or fail with the call to make instead, never silently.
+ * @example
+ * setSessionHabits(manager, { callbacks: true, cookieStore: manager.options.store.kind === 'cookie' }) // Express, Koa
+ * setSessionHabits(manager, { callbacks: false, cookieStore, commit: 'sessions.commit(session, res)' }) // keycard/node
+ */
+export interface SessionHabits {
+  /** `regenerate(cb)`, `destroy(cb)` and `save(cb)` are honoured (Express, Koa); elsewhere they throw. */
+  readonly callbacks: boolean
+  /** Sessions are sealed into the cookie (the cookie store): `save()` can write nothing early. */
+  readonly cookieStore: boolean
+  /** The call that commits a session, where the app makes it (keycard/node, keycard/fetch); else committed with the response. */
+  readonly commit?: string
+}
+
+/** Habits by manager (a session's `owner`): set once per adapter, read only off the common path. */
+const HABITS = new WeakMap<object, SessionHabits>()
+
+/**
+ * Records how the sessions of `manager` are used (called once, by each adapter, when it is made).
+ * @example
+ * const manager = new SessionManager(options)
+ * setSessionHabits(manager, { callbacks: true, cookieStore: manager.options.store.kind === 'cookie' })
+ */
+export function setSessionHabits(manager: object, habits: SessionHabits): void {
+  HABITS.set(manager, habits)
+}
+
 export interface SessionApi<T extends object = SessionData> {
   /** The session id: 256-bit random, base64url. A new one after `regenerate()` or `destroy()`. */
   readonly id: string
@@ -44,13 +77,24 @@ export interface SessionApi<T extends object = SessionData> {
   has(key: keyof T & string): boolean
   /** Removes every data key (the session itself stays). */
   clear(): void
-  /** A new id for this session (do it at login: fixation). Data is kept only with `{ keepData: true }`. */
+  /**
+   * A new id for this session (do it at login: fixation). Data is kept only with `{ keepData: true }`.
+   * Synchronous; the Express and Koa sessions also take express-session's `regenerate(callback)`.
+   */
   regenerate(options?: { keepData?: boolean }): void
-  /** Ends the session: its id is destroyed and the cookie cleared; later writes start a new one. */
+  /**
+   * Ends the session: its id is destroyed and the cookie cleared; later writes start a new one.
+   * Synchronous; the Express and Koa sessions also take `destroy(callback)`.
+   */
   destroy(): void
   /** Sends the session again with a fresh expiry, even if nothing changed. */
   touch(): void
-  /** Saves now (server stores write at once; cookies are still set with the response). */
+  /**
+   * Saves now: server stores write at once (the cookie is still set with the response); a cookie
+   * session is saved with the response, and where the app commits by hand (keycard/node,
+   * keycard/fetch) `save()` rejects with ERR_INVALID_ARGUMENT naming `sessions.commit(...)`.
+   * The Express and Koa sessions also take `save(callback)`.
+   */
   save(): Promise<void>
   /** `flash(key, value)` queues a message for a later request; `flash(key)` takes the queued ones. */
   flash<V = unknown>(key: string, value: V): void
@@ -60,6 +104,23 @@ export interface SessionApi<T extends object = SessionData> {
 
 /** A session: your data's keys as properties, plus the session API. */
 export type Session<T extends object = SessionData> = Partial<T> & SessionApi<T>
+
+/**
+ * express-session's callback forms, which the Express and Koa sessions honour: the work is done,
+ * then `callback(err?)` is called, asynchronously. Every other adapter throws ERR_INVALID_ARGUMENT
+ * for them, naming the call to make instead.
+ * @example
+ * req.session.regenerate((err) => {
+ *   if (err) return next(err)
+ *   req.session.user = user.id
+ *   req.session.save((err) => (err ? next(err) : res.redirect('/')))
+ * })
+ */
+export interface SessionCallbacks {
+  regenerate(callback: (err?: unknown) => void): void
+  destroy(callback: (err?: unknown) => void): void
+  save(callback: (err?: unknown) => void): void
+}
 
 /**
  * What the manager tracks for one request's session: what the session object reads and changes,
@@ -140,6 +201,97 @@ function dataKey(key: unknown): string {
   return key
 }
 
+function regenerate(state: SessionState, options: { keepData?: boolean } | undefined): void {
+  // The clock first: a clock that throws leaves the session as it was.
+  const now = state.now()
+  if (!state.isNew) state.retired.push(state.meta.id)
+  // A new session as far as anyone can tell: new id, and its absolute lifetime starts now.
+  state.meta = { ...state.meta, id: newSessionId(), c: now }
+  // The revocation generation is read again at save: "log out everywhere else" bumps it and
+  // regenerates in the same request, and this device must carry the new generation.
+  delete state.meta.g
+  state.isNew = true
+  state.exposed = true
+  if (options?.keepData !== true) {
+    state.data = Object.create(null)
+    delete state.meta.f
+  }
+}
+
+function destroy(state: SessionState): void {
+  const now = state.now()
+  if (!state.isNew) state.retired.push(state.meta.id)
+  state.destroyed = true
+  state.isNew = true
+  state.exposed = true
+  state.data = Object.create(null)
+  state.meta = { v: 1, id: newSessionId(), c: now, e: state.meta.e }
+  state.loadedJson = '{}'
+}
+
+/**
+ * `save()`. Where the app commits by hand (keycard/node, keycard/fetch) a cookie session cannot
+ * be saved before the response exists: iron-session's `await session.save()` would resolve and
+ * save nothing, so it is refused with the call that does save.
+ */
+function save(state: SessionState): Promise<void> {
+  const habits = HABITS.get(state.owner)
+  if (habits?.commit !== undefined && habits.cookieStore) {
+    return Promise.reject(
+      createError(
+        'ERR_INVALID_ARGUMENT',
+        `session.save() cannot save a cookie session before the response: it is sealed into the cookie by \`await ${habits.commit}\`; call that instead`,
+      ),
+    )
+  }
+  return state.save()
+}
+
+/**
+ * express-session's callback form of regenerate, destroy and save. Where the adapter honours it
+ * (Express, Koa), `work` runs now and `callback(err?)` is called after it, never synchronously
+ * (express-session's come after store I/O, and code written for it may rely on that), with
+ * whatever the work threw or rejected with. Elsewhere it is refused: a callback nobody calls hangs
+ * the request, which is the silent failure this exists to prevent.
+ */
+function viaCallback(
+  state: SessionState,
+  name: 'regenerate' | 'destroy' | 'save',
+  callback: Callback,
+  work: () => unknown,
+): void {
+  const habits = HABITS.get(state.owner)
+  if (habits?.callbacks !== true) throw createError('ERR_INVALID_ARGUMENT', noCallback(name, habits))
+  let done: Promise<unknown>
+  try {
+    done = Promise.resolve(work())
+  } catch (err) {
+    done = Promise.reject(err)
+  }
+  // Called outside the promise chain: an exception in the app's callback is the app's, thrown
+  // like any other, not turned into a rejection nobody handles.
+  done.then(
+    () => process.nextTick(callback),
+    (err: unknown) => process.nextTick(callback, err),
+  )
+}
+
+/** What to call instead of a callback form, as accurate as the adapter lets us be. */
+function noCallback(name: 'regenerate' | 'destroy' | 'save', habits: SessionHabits | undefined): string {
+  const commit = habits?.commit
+  const committed = commit === undefined ? 'when the response is sent' : `by \`await ${commit}\``
+  const lead = `keycard sessions take no callback: session.${name}(callback) would never call it`
+  if (name === 'regenerate')
+    return `${lead}. session.regenerate() is synchronous (the new id is saved ${committed}): call it and go on`
+  if (name === 'destroy')
+    return `${lead}. session.destroy() is synchronous (the cookie is cleared ${committed}): call it and go on`
+  if (habits?.cookieStore === true) {
+    return `${lead}. This session is sealed into the cookie ${committed}; nothing can be saved before, so drop the save() call`
+  }
+  const sendsCookie = commit === undefined ? '' : `, then \`await ${commit}\` sends its cookie`
+  return `${lead}. Use \`await session.save()\`: it writes to the store now${sendsCookie}`
+}
+
 function apiOf(state: SessionState): SessionApi {
   const api = {
     get: (key: string) => readData(state, dataKey(key)),
@@ -153,36 +305,19 @@ function apiOf(state: SessionState): SessionApi {
       state.exposed = true
       state.data = Object.create(null)
     },
-    regenerate: (options?: { keepData?: boolean }) => {
-      // The clock first: a clock that throws leaves the session as it was.
-      const now = state.now()
-      if (!state.isNew) state.retired.push(state.meta.id)
-      // A new session as far as anyone can tell: new id, and its absolute lifetime starts now.
-      state.meta = { ...state.meta, id: newSessionId(), c: now }
-      // The revocation generation is read again at save: "log out everywhere else" bumps it and
-      // regenerates in the same request, and this device must carry the new generation.
-      delete state.meta.g
-      state.isNew = true
-      state.exposed = true
-      if (options?.keepData !== true) {
-        state.data = Object.create(null)
-        delete state.meta.f
-      }
-    },
-    destroy: () => {
-      const now = state.now()
-      if (!state.isNew) state.retired.push(state.meta.id)
-      state.destroyed = true
-      state.isNew = true
-      state.exposed = true
-      state.data = Object.create(null)
-      state.meta = { v: 1, id: newSessionId(), c: now, e: state.meta.e }
-      state.loadedJson = '{}'
-    },
+    // A function argument is express-session's callback form: honoured where the adapter says so
+    // (Express, Koa), an error naming the call to make everywhere else (see viaCallback).
+    regenerate: (options?: { keepData?: boolean } | Callback) =>
+      typeof options === 'function'
+        ? viaCallback(state, 'regenerate', options, () => regenerate(state, undefined))
+        : regenerate(state, options),
+    destroy: (callback?: Callback) =>
+      typeof callback === 'function' ? viaCallback(state, 'destroy', callback, () => destroy(state)) : destroy(state),
     touch: () => {
       state.touched = true
     },
-    save: () => state.save(),
+    save: (callback?: Callback) =>
+      typeof callback === 'function' ? viaCallback(state, 'save', callback, () => save(state)) : save(state),
     flash: (key: string, ...value: unknown[]) => {
       const flashes = state.meta.f ?? Object.create(null)
       if (value.length === 0) {

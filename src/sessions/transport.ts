@@ -11,6 +11,7 @@
 
 import { createError } from '../errors'
 import type { Keyring } from '../keys'
+import { debug, debugEnabled } from '../lib/debug'
 import { sign } from '../sign'
 import { type CookieAttributes, type CookieWriter, cookieWriter } from './cookies'
 import type { SessionState } from './session'
@@ -62,6 +63,10 @@ export interface SessionTransport {
   retire(ids: readonly string[]): Promise<void>
   /** Set-Cookie lines deleting cookies `from` .. `count - 1` of this session (0 = the main one), appended to `headers`. */
   clear(from: number, count: number, now: number, headers?: string[]): string[]
+  /** Reports why a cookie was refused (to onInvalid, and under NODE_DEBUG=keycard); null, for `return refuse(...)`. */
+  refuse(code: string): null
+  /** Says under NODE_DEBUG=keycard that this request's response carries no line for the session cookie, and why. */
+  skipped(why: string): void
 }
 
 /** A session id's length, to measure the signed id cookie at start-up. */
@@ -118,10 +123,15 @@ export abstract class TransportBase {
     this.line = cookieWriter(settings.name, settings.attributes)
   }
 
-  /** Reports why a cookie was refused; null, for `return this.refuse(...)`. */
-  protected refuse(code: string): null {
+  /** Reports why a cookie was refused (onInvalid, and NODE_DEBUG=keycard); null, for `return this.refuse(...)`. */
+  refuse(code: string): null {
+    debug('session cookie %s refused: %s', this.name, code)
     this.#onInvalid(code)
     return null
+  }
+
+  skipped(why: string): void {
+    debug('no Set-Cookie for session cookie %s: %s', this.name, why)
   }
 
   /**
@@ -140,7 +150,18 @@ export abstract class TransportBase {
   }
 
   clear(from: number, count: number, now: number, headers: string[] = []): string[] {
+    if (count > from && debugEnabled()) this.#logClear(from, count)
     for (let i = from; i < count; i++) headers.push(this.line(this.cookieName(i), '', 0, now))
     return headers
+  }
+
+  /** Which cookies a response clears, and why: the whole session (0 onwards) or a smaller session's stale chunks. */
+  #logClear(from: number, count: number): void {
+    const names = Array.from({ length: count - from }, (_, i) => this.cookieName(from + i)).join(', ')
+    const why =
+      from === 0
+        ? 'the session was destroyed, or its cookie refused, and nothing replaces it'
+        : 'the session needs fewer chunks now'
+    debug('clearing cookies %s: %s', names, why)
   }
 }

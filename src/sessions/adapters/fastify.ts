@@ -25,9 +25,11 @@
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { createError } from '../../errors'
 import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
-import type { Session, SessionData } from '../session'
+import { type Session, type SessionData, setSessionHabits } from '../session'
+import { checkSecureOverHttp, secureCheckDue, watchesSecure } from './habits'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,6 +41,10 @@ declare module 'fastify' {
     sessionManager: SessionManager<SessionData>
   }
 }
+
+/** Where the request's session is kept, behind the `request.session` accessor. */
+const SESSION = Symbol('keycard.session')
+type Slot = { [SESSION]?: Session<SessionData> | null }
 
 /** Adds `cookies` after the Set-Cookie lines the route set (with reply.header or on reply.raw). */
 function appendSetCookie(reply: FastifyReply, cookies: readonly string[]): void {
@@ -54,24 +60,58 @@ function appendSetCookie(reply: FastifyReply, cookies: readonly string[]): void 
 
 const plugin: FastifyPluginAsync<SessionOptions> = async (app, options) => {
   const manager = new SessionManager<SessionData>(options)
+  // Committed in onSend: a callback passed to regenerate/destroy/save would never be called.
+  setSessionHabits(manager, { callbacks: false, cookieStore: manager.options.store.kind === 'cookie' })
+  const watchSecure = watchesSecure(manager)
   // onSend runs again for the reply Fastify's error handler sends: commit once per request.
   const committed = new WeakSet<FastifyRequest>()
   app.decorate('sessionManager', manager)
-  app.decorateRequest('session', null as unknown as Session<SessionData>)
+  app.decorateRequest(SESSION, null)
+  // An accessor on the request prototype (no per-request cost): `request.session = null`, the
+  // cookie-session way to log out, would otherwise leave the session and its cookie as they were.
+  app.decorateRequest('session', {
+    getter(this: FastifyRequest) {
+      return (this as Slot)[SESSION] as Session<SessionData>
+    },
+    setter(this: FastifyRequest, value: unknown) {
+      if (value === (this as Slot)[SESSION]) return
+      throw createError(
+        'ERR_INVALID_ARGUMENT',
+        'request.session cannot be replaced: to end the session (logout) call request.session.destroy(); ' +
+          'to change its data, set its properties or call request.session.clear()',
+      )
+    },
+  })
   app.addHook('onRequest', async (request) => {
-    request.session = await manager.load(request.headers.cookie)
+    ;(request as Slot)[SESSION] = await manager.load(request.headers.cookie)
   })
   app.addHook('onSend', async (request, reply, payload) => {
     const session = request.session
     if (!session || committed.has(request)) return payload
     committed.add(request)
     // A throw goes to Fastify's error handling (its default handler answers with the error's statusCode).
-    appendSetCookie(reply, await manager.commit(session))
+    const cookies = await manager.commit(session)
+    if (cookies.length === 0) return payload
+    appendSetCookie(reply, cookies)
+    // request.protocol and request.hostname follow X-Forwarded-* only under the trustProxy option.
+    if (watchSecure && secureCheckDue()) checkSecureOverHttp(request.protocol === 'https', request.hostname)
     return payload
   })
 }
 
-/** The Fastify plugin: `await app.register(session, options)`. */
+/**
+ * The Fastify plugin: `await app.register(session, options)` sets `request.session` on every
+ * route and `app.sessionManager`. Options are checked at registration (ERR_BAD_CONFIG).
+ * @example
+ * import Fastify from 'fastify'
+ * import { session } from 'keycard/fastify'
+ * const app = Fastify()
+ * await app.register(session, { secret: process.env.KEYCARD_SECRET, cookie: { name: '__Host-sid' } })
+ * app.post('/logout', async (request) => {
+ *   request.session.destroy()
+ *   return { ok: true }
+ * })
+ */
 export const session = fp(plugin, { name: 'keycard-session', fastify: '5.x' })
 
 export type { Session, SessionData, SessionOptions }

@@ -4,7 +4,7 @@
  *
  * @example
  * import { session } from 'keycard/fetch'
- * const sessions = session()
+ * const sessions = session<{ views: number }>()
  * export async function handle(request: Request): Promise<Response> {
  *   const s = await sessions.load(request)
  *   s.views = (s.views ?? 0) + 1
@@ -14,27 +14,64 @@
 
 import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
-import type { Session, SessionData } from '../session'
+import { type Session, type SessionData, setSessionHabits } from '../session'
+import { checkSecureOverHttp, secureCheckDue, watchesSecure } from './habits'
 
+/**
+ * What `session()` of keycard/fetch returns: load a request's session, commit it onto a Response.
+ * @example
+ * const sessions: FetchSessions<{ views: number }> = session<{ views: number }>()
+ */
 export interface FetchSessions<T extends object> {
+  /** The session core (`revokeUser`, options). */
   readonly manager: SessionManager<T>
+  /** The request's session, from its Cookie header (a bad cookie gives a new session, never a throw). */
   load(request: Request): Promise<Session<T>>
   /**
    * Saves what changed and appends Set-Cookie to `target`, returning it. A Response whose headers
    * are immutable (`Response.redirect()`, a `fetch()` response) is copied into a new Response with
-   * the cookies, which is returned instead: always send what `commit` returns.
+   * the cookies, which is returned instead: always send what `commit` returns. It is what saves a
+   * cookie session: `session.save()` cannot, and rejects saying so.
    */
   commit<R extends Response | Headers>(session: Session<T>, target: R): Promise<R>
 }
 
+/**
+ * Sessions for Web `Request`/`Response` handlers: `load(request)`, then `commit(session, response)`
+ * and send what it returns. Options are checked here, at start-up (ERR_BAD_CONFIG).
+ * @example
+ * import { session } from 'keycard/fetch'
+ * const sessions = session<{ views: number }>({ secret: process.env.KEYCARD_SECRET })
+ * export default async function handle(request: Request): Promise<Response> {
+ *   const s = await sessions.load(request)
+ *   s.views = (s.views ?? 0) + 1
+ *   return sessions.commit(s, new Response(`views: ${s.views}`))
+ * }
+ */
 export function session<T extends object = SessionData>(options?: SessionOptions): FetchSessions<T> {
   const manager = new SessionManager<T>(options)
+  // The app commits by hand: callbacks would never be called, and a cookie session's save() could
+  // save nothing (see session.ts): both say to call commit instead.
+  setSessionHabits(manager, {
+    callbacks: false,
+    cookieStore: manager.options.store.kind === 'cookie',
+    commit: 'sessions.commit(session, response)',
+  })
+  const watchSecure = watchesSecure(manager)
+  // commit() does not see the request: its URL is kept for the Secure-over-http check, only in
+  // development and until that warning fired.
+  const requests = new WeakMap<object, string>()
   return {
     manager,
-    load: (request) => manager.load(request.headers.get('cookie') ?? undefined),
+    async load(request) {
+      const s = await manager.load(request.headers.get('cookie') ?? undefined)
+      if (watchSecure && secureCheckDue()) requests.set(s, request.url)
+      return s
+    },
     async commit(session, target) {
       const cookies = await manager.commit(session)
       if (cookies.length === 0) return target
+      if (watchSecure && secureCheckDue()) checkRequest(requests.get(session))
       if (target instanceof Headers) {
         for (const cookie of cookies) target.append('set-cookie', cookie)
         return target
@@ -50,6 +87,13 @@ export function session<T extends object = SessionData>(options?: SessionOptions
       return response as typeof target
     },
   }
+}
+
+/** The Secure-over-http check for the URL of the request a session was loaded from. */
+function checkRequest(href: string | undefined): void {
+  if (href === undefined || !URL.canParse(href)) return
+  const url = new URL(href)
+  checkSecureOverHttp(url.protocol === 'https:', url.host)
 }
 
 export type { Session, SessionData, SessionOptions }

@@ -2,7 +2,11 @@
 
 import type { ServerResponse } from 'node:http'
 
-/** Adds `cookies` to the response's Set-Cookie header, keeping any the app already set. */
+/**
+ * Adds `cookies` to the response's Set-Cookie header, keeping any the app already set.
+ * @example
+ * appendSetCookie(res, await manager.commit(session)) // nothing to do for []
+ */
 export function appendSetCookie(res: ServerResponse, cookies: readonly string[]): void {
   if (cookies.length === 0) return
   const existing = res.getHeader('set-cookie')

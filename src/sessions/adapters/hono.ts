@@ -26,7 +26,8 @@
 import type { MiddlewareHandler } from 'hono'
 import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
-import type { Session, SessionData } from '../session'
+import { type Session, type SessionData, setSessionHabits } from '../session'
+import { checkSecureOverHttp, secureCheckDue, watchesSecure } from './habits'
 
 declare module 'hono' {
   // Hono's augmentation point: c.get('session') is typed in every app, by the declared SessionData.
@@ -36,9 +37,21 @@ declare module 'hono' {
   }
 }
 
-/** The Hono environment of apps using this middleware: `new Hono<SessionEnv<MyData>>()`. */
+/**
+ * The Hono environment of apps using this middleware: `new Hono<SessionEnv<MyData>>()`.
+ * @example
+ * const app = new Hono<SessionEnv<{ views: number }>>()
+ * app.get('/', (c) => c.json({ views: c.get('session').views ?? 0 }))
+ */
 export type SessionEnv<T extends object = SessionData> = { Variables: { session: Session<T> } }
 
+/**
+ * What `session()` of keycard/hono returns: the middleware, with its `manager`.
+ * @example
+ * const sessions: HonoSessionMiddleware<{ views: number }> = session<{ views: number }>()
+ * app.use(sessions)
+ * await sessions.manager.revokeUser(userId)
+ */
 export type HonoSessionMiddleware<T extends object = SessionData> = MiddlewareHandler<SessionEnv<T>> & {
   readonly manager: SessionManager<T>
 }
@@ -47,8 +60,27 @@ function appendAll(headers: Headers, cookies: readonly string[]): void {
   for (const cookie of cookies) headers.append('set-cookie', cookie)
 }
 
+/**
+ * Hono middleware: sets `c.get('session')` before the handler and commits it after, appending its
+ * Set-Cookie lines to `c.res`. Options are checked here, at start-up (ERR_BAD_CONFIG).
+ * `middleware.manager` is its `SessionManager`.
+ * @example
+ * import { Hono } from 'hono'
+ * import { session, type SessionEnv } from 'keycard/hono'
+ * const app = new Hono<SessionEnv<{ user?: string }>>()
+ * app.use(session({ secret: process.env.KEYCARD_SECRET }))
+ * app.post('/login', (c) => {
+ *   const s = c.get('session')
+ *   s.regenerate() // a new id at login
+ *   s.user = 'ada'
+ *   return c.redirect('/')
+ * })
+ */
 export function session<T extends object = SessionData>(options?: SessionOptions): HonoSessionMiddleware<T> {
   const manager = new SessionManager<T>(options)
+  // Committed after the handler: a callback passed to regenerate/destroy/save would never be called.
+  setSessionHabits(manager, { callbacks: false, cookieStore: manager.options.store.kind === 'cookie' })
+  const watchSecure = watchesSecure(manager)
   const middleware: MiddlewareHandler<SessionEnv<T>> = async (c, next) => {
     const s = await manager.load(c.req.header('cookie'))
     c.set('session', s)
@@ -61,6 +93,11 @@ export function session<T extends object = SessionData>(options?: SessionOptions
       // Immutable headers (a redirect, a fetch() response): the same response, with headers we may change.
       c.res = new Response(c.res.body, c.res)
       appendAll(c.res.headers, cookies)
+    }
+    if (watchSecure && secureCheckDue()) {
+      // The request URL as the runtime built it (@hono/node-server: https only on a TLS socket).
+      const url = new URL(c.req.url)
+      checkSecureOverHttp(url.protocol === 'https:', url.host)
     }
   }
   return Object.assign(middleware, { manager })

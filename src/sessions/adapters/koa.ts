@@ -11,6 +11,9 @@
  *
  * `middleware.manager` is the `SessionManager` (e.g. `manager.revokeUser(id)`).
  *
+ * `ctx.session = null` ends the session (logout), as with koa-session; express-session's
+ * `regenerate(cb)`, `destroy(cb)` and `save(cb)` call back after the work.
+ *
  * @example
  * import Koa from 'koa'
  * import { session } from 'keycard/koa'
@@ -26,31 +29,62 @@ import type { Middleware } from 'koa'
 import { createError } from '../../errors'
 import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
-import type { Session, SessionData } from '../session'
+import { type Session, type SessionCallbacks, type SessionData, setSessionHabits } from '../session'
+import { checkSecureOverHttp, defineSession, secureCheckDue, sessionAccessor, watchesSecure } from './habits'
 
 declare module 'koa' {
   // Koa's augmentation point: every context type (Context, ParameterizedContext) extends it.
   interface DefaultContext {
     /** The request's session (keycard/koa). */
-    session: Session<SessionData>
+    get session(): Session<SessionData> & SessionCallbacks
+    /** `ctx.session = null` ends the session (logout), as with koa-session. */
+    set session(value: Session<SessionData> | null | undefined)
   }
 }
 
+/**
+ * What `session()` of keycard/koa returns: the middleware, with its `manager`.
+ * @example
+ * const sessions: KoaSessionMiddleware = session()
+ * app.use(sessions)
+ * await sessions.manager.revokeUser(userId)
+ */
 export type KoaSessionMiddleware = Middleware & { readonly manager: SessionManager<SessionData> }
 
+/**
+ * Koa middleware: sets `ctx.session` before the downstream middleware and commits it after,
+ * appending its Set-Cookie lines. Options are checked here, at start-up (ERR_BAD_CONFIG).
+ * `middleware.manager` is its `SessionManager`.
+ * @example
+ * import Koa from 'koa'
+ * import { session } from 'keycard/koa'
+ * const app = new Koa()
+ * app.use(session({ secret: process.env.KEYCARD_SECRET, rolling: true }))
+ * app.use((ctx) => {
+ *   ctx.body = { user: ctx.session.user ?? null }
+ * })
+ */
 export function session<T extends object = SessionData>(options?: SessionOptions): KoaSessionMiddleware {
   const manager = new SessionManager<T>(options)
+  // express-session's callback forms are honoured here too (see SessionCallbacks).
+  setSessionHabits(manager, { callbacks: true, cookieStore: manager.options.store.kind === 'cookie' })
+  const accessor = sessionAccessor('ctx.session')
+  const watchSecure = watchesSecure(manager)
   const middleware: Middleware = async (ctx, next) => {
     const s = await manager.load(ctx.headers.cookie)
-    ctx.session = s as Session<SessionData>
+    // An accessor, so that `ctx.session = null` (koa-session's logout) destroys the session.
+    defineSession(ctx, s, accessor)
     await next()
     // Checked first: committing marks the session saved, and a cookie that cannot be sent would be lost with it.
     if (ctx.headerSent)
       throw createError('ERR_INVALID_ARGUMENT', 'the response headers were sent before the session was committed')
     const cookies = await manager.commit(s)
-    if (cookies.length > 0) ctx.append('Set-Cookie', cookies)
+    if (cookies.length === 0) return
+    ctx.append('Set-Cookie', cookies)
+    // ctx.secure and ctx.hostname follow X-Forwarded-* only when app.proxy says to trust them.
+    if (watchSecure && secureCheckDue()) checkSecureOverHttp(ctx.secure, ctx.hostname)
   }
   return Object.assign(middleware, { manager: manager as SessionManager<SessionData> })
 }
 
-export type { Session, SessionData, SessionOptions }
+export type { Session, SessionCallbacks, SessionData, SessionOptions }
