@@ -87,7 +87,7 @@ test(t_('entry points: keycard/sessions exports the record helpers a store needs
   }
   const pkg = require('../package.json')
   t.deepEqual(pkg.exports['./testing'], {
-    import: { types: './dist/testing.d.mts', default: './dist/testing.mjs' },
-    require: { types: './dist/testing.d.ts', default: './dist/testing.js' },
+    import: { types: './dist/testing/index.d.mts', default: './dist/testing/index.mjs' },
+    require: { types: './dist/testing/index.d.ts', default: './dist/testing/index.js' },
   })
 })

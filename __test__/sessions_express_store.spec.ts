@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import test, { type ExecutionContext } from 'ava'
+import type { ExecutionContext } from 'ava'
 import { RedisStore } from 'connect-redis'
 import { MemoryStore } from 'express-session'
 import { createClient } from 'redis'
@@ -20,8 +20,13 @@ import type { ServerStore, StoredSession } from '../src/sessions/stores/types'
 import { sign } from '../src/sign'
 import { SECRET, t_ } from './helpers/backends'
 import { freePort, isDeletion, setCookiesNamed } from './helpers/http'
+import { findProgram, requires } from './helpers/requires'
 import { type AppOptions, purposeOf, type Routes, type StoreCase, startApp } from './helpers/sessions'
 import { registerAll } from './sessions/rows'
+
+// Without redis-server every test here is skipped, with one line saying how to install it.
+const test = requires('redis-server')
+const redisInstalled = findProgram('redis-server') !== undefined
 
 const NAME = 'keycard'
 
@@ -128,7 +133,7 @@ const STORES: StoreCase[] = [
   { name: 'connect-redis', kind: 'memory', make: () => counted(fromExpressSessionStore(redisStore().store)) },
 ]
 
-registerAll('express', { stores: STORES })
+if (redisInstalled) registerAll('express', { stores: STORES })
 
 // --- The wrapper's own -------------------------------------------------------------------------
 

@@ -4,11 +4,14 @@
  * command and script names one key, so each goes to the node that owns it (no CROSSSLOT).
  */
 
-import test from 'ava'
 import { redisGenerations, redisStore } from '../src/sessions/stores/redis'
 import { t_ } from './helpers/backends'
 import { CLIENT_KINDS, type OpenClient, openClusterClient, type RedisCluster, startCluster } from './helpers/redis'
+import { requires } from './helpers/requires'
 import { startApp } from './helpers/sessions'
+
+// Without redis-server every test here is skipped, with one line saying how to install it.
+const test = requires('redis-server')
 
 let cluster: RedisCluster
 test.before(async () => {

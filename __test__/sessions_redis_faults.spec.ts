@@ -15,7 +15,6 @@
  */
 
 import { setTimeout as delay } from 'node:timers/promises'
-import test from 'ava'
 import express from 'express'
 import { session } from '../src/sessions/adapters/express'
 import { openUrl, type RedisCommands, wrapClient } from '../src/sessions/stores/redis/client'
@@ -23,6 +22,10 @@ import { RedisSessionStore } from '../src/sessions/stores/redis/store'
 import { SECRET, t_ } from './helpers/backends'
 import { Client, serveNode } from './helpers/http'
 import { type ClientKind, openClient, startRedis, until } from './helpers/redis'
+import { requires } from './helpers/requires'
+
+// Without redis-server every test here is skipped, with one line saying how to install it.
+const test = requires('redis-server')
 
 const STORE_TIMEOUT = 300
 const BROWSERS = 4
