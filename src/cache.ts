@@ -7,6 +7,7 @@
 import { activeBackend } from './backend'
 import { type CacheCore, type CacheStats, KIND_BYTES, KIND_JSON, KIND_TEXT } from './backend/types'
 import { createError } from './errors'
+import { clockedCore } from './lib/clocked_core'
 import { refuseDetached } from './lib/detached'
 import { type Duration, toMilliseconds } from './lib/duration'
 import { stringifyStrict } from './lib/json_strict'
@@ -97,61 +98,6 @@ function checkStored(key: string, kind: number, payload: string | Uint8Array): v
  */
 function leastBytes(key: string, payload: string | Uint8Array): number {
   return key.length + (typeof payload === 'string' ? payload.length : payload.byteLength)
-}
-
-/**
- * A core that reads `now()` before every operation: the fixed clock of the test hook, set to the
- * caller's clock each time, so one mechanism drives expiry on both backends. Only caches given a
- * `now` are wrapped; the others call their core directly and pay nothing for the option.
- */
-function clockedCore(core: CacheCore, now: () => number): CacheCore {
-  const tick = () => {
-    const ms = now()
-    // Checked here: both cores would read NaN, a negative or a string as 0, and expire nothing.
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > Number.MAX_SAFE_INTEGER) {
-      throw createError('ERR_INVALID_ARGUMENT', 'the cache clock (now) must return a finite number of ms >= 0')
-    }
-    core.setTestNow(Math.floor(ms))
-  }
-  return {
-    get(key) {
-      tick()
-      return core.get(key)
-    },
-    peek(key) {
-      tick()
-      return core.peek(key)
-    },
-    set(key, kind, payload, ttl) {
-      tick()
-      return core.set(key, kind, payload, ttl)
-    },
-    has(key) {
-      tick()
-      return core.has(key)
-    },
-    delete(key) {
-      tick()
-      return core.delete(key)
-    },
-    clear() {
-      tick()
-      core.clear()
-    },
-    size() {
-      tick()
-      return core.size()
-    },
-    remainingTtl(key) {
-      tick()
-      return core.remainingTtl(key)
-    },
-    stats() {
-      tick()
-      return core.stats()
-    },
-    setTestNow: (ms) => core.setTestNow(ms),
-  }
 }
 
 /** Reads a cache's core; for the test hook below only (set by the class's static block). */

@@ -10,9 +10,8 @@ import { type Duration, toMilliseconds } from '../lib/duration'
 import { type OptionScope, refuseUnknownOptions } from '../lib/option_names'
 import { checkCookieRules, type SameSite, serializeCookie } from './cookies'
 import { type MigrateFromOptions, type ResolvedMigration, resolveMigration } from './migrate'
+import { type Env, envBoolean, envSameSite, envStoreKind, envString, envTtl, storeOfKind } from './options_env'
 import type { GenerationStore } from './revocation'
-import { cookieStore } from './stores/cookie'
-import { memoryStore } from './stores/memory'
 import type { SessionStore } from './stores/types'
 
 export interface SessionCookieOptions {
@@ -95,68 +94,6 @@ export interface ResolvedOptions {
   now: () => number
   /** The `migrateFrom` option, checked; null when not given (no migration work per request). */
   migrateFrom: ResolvedMigration | null
-}
-
-type Env = Record<string, string | undefined>
-
-function envBoolean(env: Env, name: string): boolean | undefined {
-  const value = env[name]
-  if (value === undefined || value === '') return undefined
-  const lower = value.trim().toLowerCase()
-  if (['1', 'true', 'yes', 'on'].includes(lower)) return true
-  if (['0', 'false', 'no', 'off'].includes(lower)) return false
-  throw createError('ERR_BAD_CONFIG', `${name} must be true or false, not ${JSON.stringify(value)}`)
-}
-
-function envString(env: Env, name: string): string | undefined {
-  const value = env[name]
-  return value === undefined || value === '' ? undefined : value
-}
-
-function envTtl(env: Env): number | undefined {
-  const value = envString(env, 'KEYCARD_SESSION_TTL_SECONDS')
-  if (value === undefined) return undefined
-  if (!/^[1-9]\d{0,9}$/.test(value.trim())) {
-    throw createError(
-      'ERR_BAD_CONFIG',
-      `KEYCARD_SESSION_TTL_SECONDS must be a whole number of seconds, not ${JSON.stringify(value)}`,
-    )
-  }
-  return Number(value.trim()) * 1000
-}
-
-function envSameSite(env: Env): SameSite | undefined {
-  const value = envString(env, 'KEYCARD_SESSION_COOKIE_SAME_SITE')
-  if (value === undefined) return undefined
-  const lower = value.trim().toLowerCase()
-  if (lower === 'strict' || lower === 'lax' || lower === 'none') return lower
-  throw createError(
-    'ERR_BAD_CONFIG',
-    `KEYCARD_SESSION_COOKIE_SAME_SITE must be strict, lax or none, not ${JSON.stringify(value)}`,
-  )
-}
-
-type StoreKind = 'cookie' | 'memory' | 'redis'
-
-function envStoreKind(env: Env): StoreKind | undefined {
-  const value = envString(env, 'KEYCARD_SESSION_STORE')
-  if (value === undefined) return undefined
-  const lower = value.trim().toLowerCase()
-  if (lower === 'cookie' || lower === 'memory' || lower === 'redis') return lower
-  throw createError('ERR_BAD_CONFIG', `KEYCARD_SESSION_STORE must be cookie, memory or redis, not ${JSON.stringify(value)}`)
-}
-
-/** The store KEYCARD_SESSION_STORE names, created only when no store option overrides it. */
-function storeOfKind(kind: StoreKind | undefined, env: Env): SessionStore {
-  if (kind === 'memory') return memoryStore()
-  if (kind === 'redis') {
-    // Loaded only when asked for: keycard/redis needs ioredis or redis installed. It reads
-    // KEYCARD_REDIS_URL and throws ERR_BAD_CONFIG without one.
-    const { redisStore } = require('./stores/redis') as typeof import('./stores/redis')
-    const url = envString(env, 'KEYCARD_REDIS_URL')
-    return redisStore(url === undefined ? {} : { url })
-  }
-  return cookieStore()
 }
 
 /** Every option name, so that an unknown one is refused (the type makes this list complete). */

@@ -9,8 +9,10 @@
  */
 
 import { createError } from '../errors'
-import { randomId } from '../random'
+import { apiOf, newSessionId, readData, setData } from './session_api'
 import type { SessionMeta } from './stores/types'
+
+export { newSessionId, setSessionHabits } from './session_api'
 
 /**
  * The data of your sessions. Declare its shape once, as express-session users do, and every
@@ -31,9 +33,6 @@ export interface SessionData {
 /** The data as the core handles it: any keys, values of any (JSON-able) type. */
 export type DataRecord = Record<string, unknown>
 
-/** express-session's callback: `(err?) => void`. */
-type Callback = (err?: unknown) => void
-
 /**
  * What an adapter tells its sessions about how the app uses them, so that habits from other
  * session libraries (express-session's callbacks, iron-session's `await session.save()`) either
@@ -49,19 +48,6 @@ export interface SessionHabits {
   readonly cookieStore: boolean
   /** The call that commits a session, where the app makes it (keycard/node, keycard/fetch); else committed with the response. */
   readonly commit?: string
-}
-
-/** Habits by manager (a session's `owner`): set once per adapter, read only off the common path. */
-const HABITS = new WeakMap<object, SessionHabits>()
-
-/**
- * Records how the sessions of `manager` are used (called once, by each adapter, when it is made).
- * @example
- * const manager = new SessionManager(options)
- * setSessionHabits(manager, { callbacks: true, cookieStore: manager.options.store.kind === 'cookie' })
- */
-export function setSessionHabits(manager: object, habits: SessionHabits): void {
-  HABITS.set(manager, habits)
 }
 
 export interface SessionApi<T extends object = SessionData> {
@@ -161,11 +147,6 @@ export interface SessionState {
   loadedFields: ReadonlyMap<string, string> | null
 }
 
-/** A session id: 256 bits from the OS CSPRNG, 43 base64url characters. */
-export function newSessionId(): string {
-  return randomId(32)
-}
-
 export function newMeta(now: number, ttl: number): SessionMeta {
   return { v: 1, id: newSessionId(), c: now, e: now + ttl }
 }
@@ -196,157 +177,6 @@ const API = new Set([
   'then', // never a thenable: `await session` must not call user data
 ])
 
-function dataKey(key: unknown): string {
-  if (typeof key !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'session keys must be strings')
-  return key
-}
-
-function regenerate(state: SessionState, options: { keepData?: boolean } | undefined): void {
-  // The clock first: a clock that throws leaves the session as it was.
-  const now = state.now()
-  if (!state.isNew) state.retired.push(state.meta.id)
-  // A new session as far as anyone can tell: new id, and its absolute lifetime starts now.
-  state.meta = { ...state.meta, id: newSessionId(), c: now }
-  // The revocation generation is read again at save: "log out everywhere else" bumps it and
-  // regenerates in the same request, and this device must carry the new generation.
-  delete state.meta.g
-  state.isNew = true
-  state.exposed = true
-  if (options?.keepData !== true) {
-    state.data = Object.create(null)
-    delete state.meta.f
-  }
-}
-
-function destroy(state: SessionState): void {
-  const now = state.now()
-  if (!state.isNew) state.retired.push(state.meta.id)
-  state.destroyed = true
-  state.isNew = true
-  state.exposed = true
-  state.data = Object.create(null)
-  state.meta = { v: 1, id: newSessionId(), c: now, e: state.meta.e }
-  state.loadedJson = '{}'
-}
-
-/**
- * `save()`. Where the app commits by hand (keycard/node, keycard/fetch) a cookie session cannot
- * be saved before the response exists: iron-session's `await session.save()` would resolve and
- * save nothing, so it is refused with the call that does save.
- */
-function save(state: SessionState): Promise<void> {
-  const habits = HABITS.get(state.owner)
-  if (habits?.commit !== undefined && habits.cookieStore) {
-    return Promise.reject(
-      createError(
-        'ERR_INVALID_ARGUMENT',
-        `session.save() cannot save a cookie session before the response: it is sealed into the cookie by \`await ${habits.commit}\`; call that instead`,
-      ),
-    )
-  }
-  return state.save()
-}
-
-/**
- * express-session's callback form of regenerate, destroy and save. Where the adapter honours it
- * (Express, Koa), `work` runs now and `callback(err?)` is called after it, never synchronously
- * (express-session's come after store I/O, and code written for it may rely on that), with
- * whatever the work threw or rejected with. Elsewhere it is refused: a callback nobody calls hangs
- * the request, which is the silent failure this exists to prevent.
- */
-function viaCallback(
-  state: SessionState,
-  name: 'regenerate' | 'destroy' | 'save',
-  callback: Callback,
-  work: () => unknown,
-): void {
-  const habits = HABITS.get(state.owner)
-  if (habits?.callbacks !== true) throw createError('ERR_INVALID_ARGUMENT', noCallback(name, habits))
-  let done: Promise<unknown>
-  try {
-    done = Promise.resolve(work())
-  } catch (err) {
-    done = Promise.reject(err)
-  }
-  // Called outside the promise chain: an exception in the app's callback is the app's, thrown
-  // like any other, not turned into a rejection nobody handles.
-  done.then(
-    () => process.nextTick(callback),
-    (err: unknown) => process.nextTick(callback, err),
-  )
-}
-
-/** What to call instead of a callback form, as accurate as the adapter lets us be. */
-function noCallback(name: 'regenerate' | 'destroy' | 'save', habits: SessionHabits | undefined): string {
-  const commit = habits?.commit
-  const committed = commit === undefined ? 'when the response is sent' : `by \`await ${commit}\``
-  const lead = `keycard sessions take no callback: session.${name}(callback) would never call it`
-  if (name === 'regenerate')
-    return `${lead}. session.regenerate() is synchronous (the new id is saved ${committed}): call it and go on`
-  if (name === 'destroy')
-    return `${lead}. session.destroy() is synchronous (the cookie is cleared ${committed}): call it and go on`
-  if (habits?.cookieStore === true) {
-    return `${lead}. This session is sealed into the cookie ${committed}; nothing can be saved before, so drop the save() call`
-  }
-  const sendsCookie = commit === undefined ? '' : `, then \`await ${commit}\` sends its cookie`
-  return `${lead}. Use \`await session.save()\`: it writes to the store now${sendsCookie}`
-}
-
-function apiOf(state: SessionState): SessionApi {
-  const api = {
-    get: (key: string) => readData(state, dataKey(key)),
-    set: (key: string, value: unknown) => setData(state, dataKey(key), value),
-    delete: (key: string) => {
-      state.exposed = true
-      return Object.hasOwn(state.data, dataKey(key)) && delete state.data[key]
-    },
-    has: (key: string) => Object.hasOwn(state.data, dataKey(key)),
-    clear: () => {
-      state.exposed = true
-      state.data = Object.create(null)
-    },
-    // A function argument is express-session's callback form: honoured where the adapter says so
-    // (Express, Koa), an error naming the call to make everywhere else (see viaCallback).
-    regenerate: (options?: { keepData?: boolean } | Callback) =>
-      typeof options === 'function'
-        ? viaCallback(state, 'regenerate', options, () => regenerate(state, undefined))
-        : regenerate(state, options),
-    destroy: (callback?: Callback) =>
-      typeof callback === 'function' ? viaCallback(state, 'destroy', callback, () => destroy(state)) : destroy(state),
-    touch: () => {
-      state.touched = true
-    },
-    save: (callback?: Callback) =>
-      typeof callback === 'function' ? viaCallback(state, 'save', callback, () => save(state)) : save(state),
-    flash: (key: string, ...value: unknown[]) => {
-      const flashes = state.meta.f ?? Object.create(null)
-      if (value.length === 0) {
-        const taken = Object.hasOwn(flashes, key) ? flashes[key] : []
-        if (taken.length > 0) {
-          delete flashes[key]
-          state.flashChanged = true
-        }
-        return taken
-      }
-      const list = Object.hasOwn(flashes, key) ? flashes[key] : []
-      Object.defineProperty(flashes, dataKey(key), {
-        value: [...list, value[0]],
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      })
-      state.meta.f = flashes
-      state.flashChanged = true
-      return undefined
-    },
-    toJSON: () => {
-      state.exposed = true // the copy shares the nested objects
-      return { ...state.data }
-    },
-  }
-  return api as unknown as SessionApi
-}
-
 /** Where a session object keeps its state (read by the manager through `stateOf`). */
 const STATE = Symbol('keycard.session.state')
 
@@ -354,18 +184,6 @@ const STATE = Symbol('keycard.session.state')
 interface Target {
   [STATE]: SessionState
   api?: Record<string, unknown>
-}
-
-function setData(state: SessionState, key: string, value: unknown): void {
-  state.exposed = true
-  Object.defineProperty(state.data, key, { value, writable: true, enumerable: true, configurable: true })
-}
-
-/** A data value; handing out an object means the handler may change it without a write. */
-function readData(state: SessionState, key: string): unknown {
-  const value = state.data[key]
-  if (typeof value === 'object' && value !== null) state.exposed = true
-  return value
 }
 
 /**
