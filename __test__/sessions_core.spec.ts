@@ -523,3 +523,43 @@ for (const kind of ['cookie', 'memory'] as const) {
     t.false('n' in last)
   })
 }
+
+test(
+  t_('core: loadMaybeSync / commitMaybeSync answer without a promise when no I/O is needed, and agree with load / commit'),
+  async (t) => {
+    let now = T0
+    const clock = () => now
+    const cookie = new SessionManager({ secret: SECRET, now: clock })
+    // The cookie store: no store call, so neither step returns a promise.
+    const fresh = cookie.loadMaybeSync(undefined)
+    t.false(fresh instanceof Promise)
+    const s = fresh as AnySession
+    s.views = 1
+    const lines = cookie.commitMaybeSync(s)
+    t.true(Array.isArray(lines))
+    const header = (lines as string[]).map((l) => l.split(';')[0]).join('; ')
+    const again = cookie.loadMaybeSync(header) as AnySession
+    t.false(again instanceof Promise)
+    t.is(again.views, 1)
+    t.deepEqual(cookie.commitMaybeSync(again), [])
+    // The async forms give the same session and lines.
+    t.is((await cookie.load(header)).views, 1)
+    // Data JSON cannot hold: a synchronous throw here, a rejection from commit, with the same code.
+    const bad = cookie.loadMaybeSync(header) as AnySession
+    bad.when = 10n
+    t.throws(() => cookie.commitMaybeSync(bad), { code: 'ERR_NOT_SERIALIZABLE' })
+    await t.throwsAsync(cookie.commit(bad), { code: 'ERR_NOT_SERIALIZABLE' })
+    // A server store: no cookie means no store call (no promise); a write or a load by id waits for it.
+    const memory = new SessionManager({ secret: SECRET, store: memoryStore(), now: clock })
+    const m = memory.loadMaybeSync(undefined) as AnySession
+    t.false(m instanceof Promise)
+    m.views = 2
+    const written = memory.commitMaybeSync(m)
+    t.true(written instanceof Promise)
+    const memoryHeader = (await written).map((l) => l.split(';')[0]).join('; ')
+    now += SECOND
+    const loaded = memory.loadMaybeSync(memoryHeader)
+    t.true(loaded instanceof Promise)
+    t.is((await loaded).views, 2)
+  },
+)

@@ -82,10 +82,13 @@ export function session<T extends object = SessionData>(options?: SessionOptions
   setSessionHabits(manager, { callbacks: false, cookieStore: manager.options.store.kind === 'cookie' })
   const watchSecure = watchesSecure(manager)
   const middleware: MiddlewareHandler<SessionEnv<T>> = async (c, next) => {
-    const s = await manager.load(c.req.header('cookie'))
+    // The maybe-sync calls: a cookie session needs no I/O, and awaits only what has to wait.
+    const loaded = manager.loadMaybeSync(c.req.header('cookie'))
+    const s = loaded instanceof Promise ? await loaded : loaded
     c.set('session', s)
     await next()
-    const cookies = await manager.commit(s)
+    const committed = manager.commitMaybeSync(s)
+    const cookies = committed instanceof Promise ? await committed : committed
     if (cookies.length === 0) return
     try {
       appendAll(c.res.headers, cookies)

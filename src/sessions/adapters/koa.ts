@@ -71,14 +71,17 @@ export function session<T extends object = SessionData>(options?: SessionOptions
   const accessor = sessionAccessor('ctx.session')
   const watchSecure = watchesSecure(manager)
   const middleware: Middleware = async (ctx, next) => {
-    const s = await manager.load(ctx.headers.cookie)
+    // The maybe-sync calls: a cookie session needs no I/O, and awaits only what has to wait.
+    const loaded = manager.loadMaybeSync(ctx.headers.cookie)
+    const s = loaded instanceof Promise ? await loaded : loaded
     // An accessor, so that `ctx.session = null` (koa-session's logout) destroys the session.
     defineSession(ctx, s, accessor)
     await next()
     // Checked first: committing marks the session saved, and a cookie that cannot be sent would be lost with it.
     if (ctx.headerSent)
       throw createError('ERR_INVALID_ARGUMENT', 'the response headers were sent before the session was committed')
-    const cookies = await manager.commit(s)
+    const committed = manager.commitMaybeSync(s)
+    const cookies = committed instanceof Promise ? await committed : committed
     if (cookies.length === 0) return
     ctx.append('Set-Cookie', cookies)
     // ctx.secure and ctx.hostname follow X-Forwarded-* only when app.proxy says to trust them.
