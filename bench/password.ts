@@ -70,7 +70,7 @@ interface Contender {
 const contenders: Contender[] = [
   {
     name: 'keycard native',
-    where: 'libuv pool (Rust, argon2 0.5.3)',
+    where: 'libuv pool (Rust, argon2-rust 1.1.0)',
     hash: () => keycardHash(native),
     verify: (s, pw) => keycardVerify(native, s, pw),
     prefix: PREFIX,

@@ -1,4 +1,4 @@
-//! Precise causes for bad stored hashes and parameters (the argon2 crate's way); a wrong
+//! Precise causes for bad stored hashes and parameters; a wrong
 //! password is not an error at all, just `false`.
 
 use std::fmt;

@@ -5,61 +5,69 @@
 //! parser, for both backends); the binding hands this crate parsed parameters, a salt and a
 //! password, and gets the raw tag back (or a bcrypt hash to check, whose cost is read again here).
 
-use argon2::{Algorithm, Argon2, Version};
-use zeroize::Zeroize;
+use std::cell::RefCell;
+
+use argon2_rust::params::{Memory, TagLen};
+use argon2_rust::{Algorithm, Argon2, Hasher, Version};
 
 use crate::error::{Error, Result};
 use crate::params::{Limits, Params, MAX_BCRYPT_COST};
 
-fn argon2id<'k>(params: &Params, pepper: Option<&'k [u8]>) -> Result<Argon2<'k>> {
-    let raw =
-        argon2::Params::new(params.m, params.t, params.p, Some(params.tag_len)).map_err(|_| Error::ParamsOutOfRange)?;
-    match pepper {
-        Some(secret) => Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, raw),
-        None => Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, raw)),
-    }
-    .map_err(|_| Error::ParamsOutOfRange)
+/// argon2id v=19 at m KiB, t passes, p lanes, with a `tag_len`-byte tag. Any parameter the
+/// implementation refuses is ParamsOutOfRange, like one above keycard's own bounds.
+fn argon2id(m: u32, t: u32, p: u32, tag_len: usize) -> Result<Argon2> {
+    let params = argon2_rust::Params::builder()
+        .memory(Memory::kib(u64::from(m)))
+        .passes(t)
+        .lanes(p)
+        // Lanes are filled one after the other on the calling thread: the binding already runs
+        // on the libuv pool, and a hash spawning up to 255 threads of its own (the crate's
+        // `parallel` feature, if anything in the build turned it on) would starve that pool.
+        .threads(1)
+        .tag_len(TagLen::bytes(tag_len as u64))
+        .build()
+        .map_err(|_| Error::ParamsOutOfRange)?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-thread_local! {
-    /// Argon2 memory, kept per thread (the libuv pool has a handful) between hashes. Freshly
-    /// mapped pages cost a page fault each: for 19 MiB that is ~40% of a hash, which is why
-    /// @node-rs/argon2 links mimalloc. Reusing the buffer gets the same without a global
-    /// allocator; it is wiped after every use so no password-derived block outlives its hash.
-    static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Buffers above this many KiB are allocated per call and freed, not kept per thread.
+/// Memory above this many KiB is allocated for its one hash and freed, not kept per thread.
 const MAX_KEPT_KIB: u32 = 65_536;
 
-/// Grows `blocks` to at least `count` blocks (1 KiB each), or fails with ParamsOutOfRange when the
-/// memory cannot be had. A plain `resize` would abort the whole process (Node with it) on failure,
-/// and no `catch_unwind` can stop an abort: asking for the memory fallibly is what keeps an
-/// oversized request a typed error.
-fn reserve_blocks(blocks: &mut Vec<argon2::Block>, count: usize) -> Result<()> {
-    if blocks.len() < count {
-        blocks
-            .try_reserve_exact(count - blocks.len())
-            .map_err(|_| Error::ParamsOutOfRange)?;
-        // Within the capacity just reserved: this cannot reallocate.
-        blocks.resize(count, argon2::Block::default());
-    }
-    Ok(())
+thread_local! {
+    /// One argon2 arena per thread (the libuv pool has a handful), kept between hashes: mapping
+    /// 19 MiB afresh costs a page fault per 4 KiB page, about a fifth of an OWASP-sized hash.
+    /// Keeping it is safe because argon2_rust wipes the arena before each call returns (success,
+    /// error or unwind alike), so between hashes it holds zeros, never password-derived blocks;
+    /// the wipe also stands in for the zeroing a fresh mapping would get. It is released, wiped,
+    /// when the thread exits. It only ever grows to MAX_KEPT_KIB (larger memory is not kept).
+    static HASHER: RefCell<Option<Hasher>> = const { RefCell::new(None) };
 }
 
-/// argon2id of `password` into `out`, reusing this thread's memory when it is small enough.
-/// `params` must have passed `Params::check` (so `m` is within the hard ceiling).
-fn compute(argon: &Argon2<'_>, params: &Params, password: &[u8], salt: &[u8], out: &mut [u8]) -> Result<()> {
-    let mut run = |blocks: &mut Vec<argon2::Block>| {
-        reserve_blocks(blocks, params.m as usize)?;
-        let result = argon.hash_password_into_with_memory(password, salt, out, &mut blocks[..params.m as usize]);
-        blocks.iter_mut().for_each(Zeroize::zeroize);
-        result.map_err(|_| Error::ParamsOutOfRange)
+/// argon2id of `password` into `out` (with `secret` and associated data `ad`, usually empty),
+/// reusing this thread's arena when `m` is small enough. `m` must be within the hard ceilings.
+fn compute(
+    argon: Argon2,
+    m: u32,
+    password: &[u8],
+    salt: &[u8],
+    secret: &[u8],
+    ad: &[u8],
+    out: &mut [u8],
+) -> Result<()> {
+    let result = if m > MAX_KEPT_KIB {
+        // A private arena, wiped and freed inside this call.
+        argon.hash_into_with_ad(password, salt, secret, ad, out)
+    } else {
+        HASHER.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let hasher = slot.get_or_insert_with(|| argon.hasher());
+            // Same arena, these parameters: it grows (fallibly) if `m` needs more blocks.
+            hasher.set_argon2(argon);
+            hasher.hash_into_with_ad(password, salt, secret, ad, out)
+        })
     };
-    if params.m > MAX_KEPT_KIB {
-        return run(&mut Vec::new());
-    }
-    BLOCKS.with(|cell| run(&mut cell.borrow_mut()))
+    // Allocation failures included: memory that cannot be had is an error, never an abort.
+    result.map_err(|_| Error::ParamsOutOfRange)
 }
 
 fn check_password(password: &[u8], limits: &Limits) -> Result<()> {
@@ -76,8 +84,17 @@ pub fn tag(password: &[u8], salt: &[u8], params: &Params, pepper: Option<&[u8]>,
     if salt.len() != params.salt_len {
         return Err(Error::ParamsOutOfRange);
     }
+    let argon = argon2id(params.m, params.t, params.p, params.tag_len)?;
     let mut out = vec![0u8; params.tag_len];
-    compute(&argon2id(params, pepper)?, params, password, salt, &mut out)?;
+    compute(
+        argon,
+        params.m,
+        password,
+        salt,
+        pepper.unwrap_or_default(),
+        &[],
+        &mut out,
+    )?;
     Ok(out)
 }
 
@@ -102,22 +119,9 @@ pub fn raw(
         tag_len,
     }
     .check(&Limits::CEILINGS)?;
-    let params = argon2::ParamsBuilder::new()
-        .m_cost(m)
-        .t_cost(t)
-        .p_cost(p)
-        .output_len(tag_len)
-        .data(argon2::AssociatedData::new(ad).map_err(|_| Error::ParamsOutOfRange)?)
-        .build()
-        .map_err(|_| Error::ParamsOutOfRange)?;
-    let mut blocks = Vec::new();
-    reserve_blocks(&mut blocks, params.block_count())?;
-    let argon = Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params)
-        .map_err(|_| Error::ParamsOutOfRange)?;
+    let argon = argon2id(m, t, p, tag_len)?;
     let mut out = vec![0u8; tag_len];
-    argon
-        .hash_password_into_with_memory(password, salt, &mut out, &mut blocks)
-        .map_err(|_| Error::ParamsOutOfRange)?;
+    compute(argon, m, password, salt, secret, ad, &mut out)?;
     Ok(out)
 }
 
@@ -222,17 +226,57 @@ mod tests {
         );
     }
 
+    /// The same tag from a private arena (a fresh one per call) as from this thread's kept one.
+    fn private_tag(password: &[u8], salt: &[u8], params: &Params, pepper: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; params.tag_len];
+        argon2id(params.m, params.t, params.p, params.tag_len)
+            .unwrap()
+            .hash_into_with_ad(password, salt, pepper, &[], &mut out)
+            .unwrap();
+        out
+    }
+
     #[test]
-    fn memory_that_cannot_be_had_is_an_error_not_an_abort() {
-        // More blocks than the address space holds: the fallible reservation reports it.
-        let mut blocks = Vec::new();
-        assert_eq!(
-            reserve_blocks(&mut blocks, usize::MAX / 2),
-            Err(Error::ParamsOutOfRange)
-        );
-        assert!(blocks.is_empty());
-        assert_eq!(reserve_blocks(&mut blocks, 8), Ok(()));
-        assert_eq!(blocks.len(), 8);
+    fn the_kept_arena_gives_the_tags_of_a_fresh_one_whatever_came_before() {
+        let limits = Limits::CEILINGS;
+        // Growing, shrinking, several lanes, a pepper, and one run above MAX_KEPT_KIB (a private
+        // arena) in between: a kept arena that leaked anything from the hash before, or was sized
+        // by an earlier m, would change a tag here.
+        let runs: [(Params, &[u8]); 6] = [
+            (Params { m: 256, ..FAST }, b""),
+            (Params { m: 4096, t: 2, ..FAST }, b""),
+            (Params { m: 64, ..FAST }, b"pepper"),
+            (
+                Params {
+                    m: MAX_KEPT_KIB + 8,
+                    ..FAST
+                },
+                b"",
+            ),
+            (
+                Params {
+                    m: 1024,
+                    p: 4,
+                    tag_len: 64,
+                    ..FAST
+                },
+                b"",
+            ),
+            (Params { m: 256, ..FAST }, b""),
+        ];
+        for (i, (params, pepper)) in runs.iter().enumerate() {
+            let password = format!("password {i}");
+            let pepper = (!pepper.is_empty()).then_some(*pepper);
+            let kept = tag(password.as_bytes(), &[9u8; 16], params, pepper, &limits).unwrap();
+            assert_eq!(
+                kept,
+                private_tag(password.as_bytes(), &[9u8; 16], params, pepper.unwrap_or_default()),
+                "run {i}: {params:?}"
+            );
+        }
+        // The arena kept is the largest m at or under MAX_KEPT_KIB, never the larger run's.
+        let kept_blocks = HASHER.with(|cell| cell.borrow().as_ref().map(Hasher::reserved_blocks));
+        assert_eq!(kept_blocks, Some(4096));
     }
 
     #[test]
