@@ -16,6 +16,7 @@ import { memoryStore } from '../src/sessions/stores/memory'
 import { redisGenerations, redisStore } from '../src/sessions/stores/redis'
 import { type Library, openUrl } from '../src/sessions/stores/redis/client'
 import { generationsOver } from '../src/sessions/stores/redis/generations'
+import { SET, TOUCH, UPDATE } from '../src/sessions/stores/redis/scripts'
 import { RedisSessionStore } from '../src/sessions/stores/redis/store'
 import type { ServerStore, SessionStore } from '../src/sessions/stores/types'
 import { SECRET, t_ } from './helpers/backends'
@@ -338,6 +339,56 @@ for (const kind of CLIENT_KINDS) {
     t.true(meta.e > before)
     t.is(meta.e, expires)
     t.is(await admin.hget(key, 'x'), '{"deep":"changed behind the session"}', 'an unchanged session is not rewritten')
+  })
+
+  test(title('an update without changes rewrites the hash whole, and sets its TTL again'), async (t) => {
+    const store = storeFor(kind)
+    const id = 'w'.repeat(43)
+    const key = `${store.prefix}${id}`
+    const meta = { v: 1 as const, id, c: Date.now(), e: Date.now() + 90_000 }
+    await store.set(id, { meta, dataJson: '{"a":1,"b":2}' }, 60_000)
+    t.true(await store.update(id, { meta, dataJson: '{"c":3}' }, 90_000))
+    t.deepEqual(Object.keys(await admin.hgetall(key)).sort(), ['\u0000', 'c'], 'the old keys are gone')
+    const pttl = await admin.pttl(key)
+    t.true(pttl > 60_000 && pttl <= 90_000, `PTTL ${pttl}: the new ttl, never none`)
+    t.is((await store.get(id))?.dataJson, '{"c":3}')
+  })
+
+  test(title('scripts survive SCRIPT FLUSH: EVALSHA falls back to EVAL, which caches them again'), async (t) => {
+    // A server of its own: other tests' scripts on the shared one would blur which ran here.
+    const own = await startRedis()
+    t.teardown(() => own.stop())
+    const ownAdmin = new Redis(own.url)
+    const client = await openClient(kind, own.url)
+    t.teardown(async () => {
+      ownAdmin.disconnect()
+      await client.close()
+    })
+    const store = redisStore({ client: client.client, prefix: newPrefix() })
+    const id = 'n'.repeat(43)
+    const meta = { v: 1 as const, id, c: Date.now(), e: Date.now() + 60_000 }
+    const shas = [SET.sha, UPDATE.sha, TOUCH.sha]
+    const flush = async () => {
+      await ownAdmin.script('FLUSH')
+      t.deepEqual(await ownAdmin.script('EXISTS', ...shas), [0, 0, 0], 'the server forgot every script')
+    }
+    await flush()
+    await store.set(id, { meta, dataJson: '{"a":1,"b":2}' }, 60_000)
+    await flush()
+    const changes = { set: [['a', '3']] as Array<[string, string]>, deleted: ['b'] }
+    t.true(await store.update(id, { meta, dataJson: '{"a":3}', changes }, 60_000))
+    await flush()
+    t.true(await store.touch(id, { meta: { ...meta, e: meta.e + 1000 }, dataJson: '{"a":3}' }, 120_000))
+    const stored = await store.get(id)
+    t.is(stored?.dataJson, '{"a":3}', 'the update after the flush was written')
+    t.is(stored?.meta.e, meta.e + 1000, 'and the touch')
+    t.true((await ownAdmin.pttl(`${store.prefix}${id}`)) > 60_000)
+    await flush()
+    await store.destroy(id)
+    t.false(await store.update(id, { meta, dataJson: '{"a":4}', changes }, 60_000), 'a missing session: 0 through EVAL too')
+    t.false(await store.touch(id, { meta, dataJson: '{"a":4}' }, 60_000))
+    t.is(await ownAdmin.exists(`${store.prefix}${id}`), 0, 'and nothing was written')
+    t.deepEqual(await ownAdmin.script('EXISTS', ...shas), [0, 1, 1], 'EVAL cached the scripts it ran')
   })
 
   test(title('destroy removes the key; a concurrent logout is not undone by a slower request'), async (t) => {

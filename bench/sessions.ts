@@ -29,6 +29,8 @@
  * Options: `--backend=native|fallback|both` (default both, one after the other), `--rounds=N`
  * (default 100), `--requests=N` per stack per round (default 100), `--warmup=N` requests per stack
  * before the rounds (default 1000), `--only=<framework>[,...]` (node, express, fastify, koa, hono),
+ * `--only=redis` adds the Redis stacks (bench/sessions/redis.ts: keycard redisStore against
+ * express-session + connect-redis on a redis-server the bench starts; never in a default run),
  * `--seed=N` (the shuffle), `--profile=<stack id>` (see bench/sessions/profile.ts; with it
  * `--requests` defaults to 20000 and `--interval=<µs>` sets the sampling interval, default 100).
  * Results: bench/results/sessions-<backend>.json (every per-round figure, for charts).
@@ -218,7 +220,9 @@ export interface StackResult {
   /** Bytes of the Cookie header the last request sent, and of the last Set-Cookie lines received. */
   cookieBytes: number
   setCookieBytes: number
-  /** Keycard rows: median above bare / the cheapest peer's (same framework and route). */
+  /** On the bench's redis-server (compared only with Redis peers). */
+  redis: boolean
+  /** Keycard rows: median above bare / the cheapest peer's (same framework, route and Redis or not). */
   vsCheapestPeer?: number
   cheapestPeer?: string
 }
@@ -319,20 +323,35 @@ function goalsOf(stacks: readonly StackResult[]): Goal[] {
       1.0,
     )
   }
+  for (const route of ['write', 'read'] as const) {
+    speed(
+      `${route}: keycard/express redisStore vs express-session + connect-redis (speed)`,
+      `express-keycard-redis-${route}`,
+      `express-connect-redis-${route}`,
+      1.3,
+    )
+  }
   return goals
 }
 
 // --- The child: one backend --------------------------------------------------------------------
 
+/** Stops the redis-server of the Redis stacks, if one was started (set once that module loads). */
+let stopBenchRedis: (() => Promise<void>) | undefined
+
 async function child(): Promise<void> {
   // Loaded here, after KEYCARD_BACKEND is set (the parent sets it), and not in the parent at all.
   const { keycard } = await import('./sessions/keycard')
-  const { CONTENDERS, FRAMEWORKS, ROUTES } = await import('./sessions/stacks')
+  const stacksModule = await import('./sessions/stacks')
+  const { FRAMEWORKS, ROUTES } = stacksModule
   const { prepare, stackId, timed } = await import('./sessions/run')
+  const { REDIS_CONTENDERS, REDIS_ONLY, startRedis, stopRedis } = await import('./sessions/redis')
+  stopBenchRedis = stopRedis
+  const CONTENDERS = [...stacksModule.CONTENDERS, ...REDIS_CONTENDERS]
   const info = keycard.backend()
   assert.equal(info.name, BACKEND, `keycard's active backend (${info.reason})`)
   for (const f of ONLY ?? [])
-    assert.ok((FRAMEWORKS as readonly string[]).includes(f), `--only: no framework ${f} (${FRAMEWORKS.join(', ')})`)
+    assert.ok([...FRAMEWORKS, REDIS_ONLY].includes(f), `--only: no framework ${f} (${[...FRAMEWORKS, REDIS_ONLY].join(', ')})`)
 
   if (PROFILE) {
     const { profilePath, profileStack, summarise, writeProfile } = await import('./sessions/profile')
@@ -342,6 +361,7 @@ async function child(): Promise<void> {
       `--profile=${PROFILE}: no such stack; ids are <framework>-<contender>-<write|read>, e.g. express-keycard-cookie-write`,
     )
     const route = ROUTES.find((r) => stackId(contender, r) === PROFILE) as (typeof ROUTES)[number]
+    if (contender.redis) await startRedis()
     const bareContender = CONTENDERS.find((c) => c.framework === contender.framework && c.kind === 'bare')
     assert.ok(bareContender)
     const stack = await prepare(contender, route, REQUESTS)
@@ -380,7 +400,14 @@ async function child(): Promise<void> {
 
   const began = Date.now()
   const loadStart = loadavg()
-  const contenders = CONTENDERS.filter((c) => ONLY === undefined || ONLY.includes(c.framework))
+  // The Redis stacks only with --only=redis, and with them their framework's bare stack.
+  const redisFrameworks = new Set(ONLY?.includes(REDIS_ONLY) ? REDIS_CONTENDERS.map((c) => c.framework) : [])
+  const contenders = CONTENDERS.filter((c) =>
+    c.redis
+      ? redisFrameworks.has(c.framework)
+      : ONLY === undefined || ONLY.includes(c.framework) || (c.kind === 'bare' && redisFrameworks.has(c.framework)),
+  )
+  if (contenders.some((c) => c.redis)) console.log(`redis-server at ${await startRedis()}`)
   const stacks: Stack[] = []
   for (const c of contenders) for (const r of ROUTES) stacks.push(await prepare(c, r, REQUESTS))
   console.log(
@@ -424,6 +451,7 @@ async function child(): Promise<void> {
       label: s.contender.label,
       kind: s.contender.kind,
       store: s.contender.store,
+      redis: s.contender.redis === true,
       requestsPerRound: s.requests,
       rawUs,
       aboveBareUs,
@@ -437,7 +465,9 @@ async function child(): Promise<void> {
   })
   for (const r of results) {
     if (r.kind !== 'keycard') continue
-    const peers = results.filter((p) => p.kind === 'peer' && p.framework === r.framework && p.route === r.route)
+    const peers = results.filter(
+      (p) => p.kind === 'peer' && p.framework === r.framework && p.route === r.route && p.redis === r.redis,
+    )
     if (peers.length === 0) continue
     const cheapest = peers.reduce((a, b) => (b.above.median < a.above.median ? b : a))
     r.vsCheapestPeer = r.above.median / cheapest.above.median
@@ -528,10 +558,14 @@ async function child(): Promise<void> {
 }
 
 if (CHILD) {
-  child().catch((err) => {
-    console.error(err)
-    process.exitCode = 1
-  })
+  child()
+    .catch((err) => {
+      console.error(err)
+      process.exitCode = 1
+    })
+    // The bench's redis-server, if a Redis stack started it: stopped whether the run passed or not.
+    .finally(() => stopBenchRedis?.())
 } else {
   parent()
 }
+if (!CHILD && !PROFILE && !process.exitCode) require('./chart').chartsOf(BACKEND) // bench/charts/<framework>.svg

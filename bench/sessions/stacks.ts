@@ -57,7 +57,9 @@ export interface Contender {
   label: string
   kind: Kind
   /** keycard's store, for keycard rows. */
-  store?: 'cookie' | 'memory'
+  store?: 'cookie' | 'memory' | 'redis'
+  /** Needs the bench's redis-server (bench/sessions/redis.ts); selected only by `--only=redis`. */
+  redis?: boolean
   /** Where the session lives (bare: nowhere). */
   state: 'none' | 'cookie' | 'server'
   /** Slow contenders (WebCrypto/PBKDF2 per request) send this share of the requests per round. */
@@ -79,7 +81,7 @@ function list(header: string | string[] | number | undefined): readonly string[]
 // --- Drivers -----------------------------------------------------------------------------------
 
 /** light-my-request: the handler gets a fake IncomingMessage/ServerResponse pair. */
-function injectDriver(handler: RequestListener): Send {
+export function injectDriver(handler: RequestListener): Send {
   return async (path, cookie) => {
     const res = await inject(handler, { method: 'GET', url: path, headers: cookie === undefined ? {} : { cookie } })
     return { status: res.statusCode, body: res.payload, setCookie: list(res.headers['set-cookie']) }
@@ -202,7 +204,7 @@ function gcmOnNode(): RequestListener {
 
 // --- Express 5 ---------------------------------------------------------------------------------
 
-type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void
+export type NodeMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void
 
 const expressSession = require('express-session') as (options: {
   secret: string
@@ -212,7 +214,7 @@ const expressSession = require('express-session') as (options: {
 }) => NodeMiddleware
 const cookieSession = require('cookie-session') as (options: { name: string; keys: string[]; secure: boolean }) => NodeMiddleware
 
-function expressApp(middleware?: NodeMiddleware): RequestListener {
+export function expressApp(middleware?: NodeMiddleware): RequestListener {
   const app = express()
   if (middleware) app.use(middleware)
   app.get('/write', (req: Request, res: Response) => {

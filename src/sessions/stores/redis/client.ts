@@ -42,8 +42,11 @@ export function script(source: string): Script {
 export interface RedisCommands {
   /** Runs `script` with one key (EVALSHA, then EVAL when the server does not know it). */
   run(script: Script, key: string, args: readonly string[]): Promise<unknown>
-  /** HGETALL as [field, value] pairs (none for a missing key). */
-  hgetall(key: string): Promise<Array<[string, string]>>
+  /**
+   * HGETALL as one flat list, field, value, field, value... (empty for a missing key): one array
+   * per read rather than one per field, on the path every request takes.
+   */
+  hgetall(key: string): Promise<string[]>
   /** DEL. */
   del(key: string): Promise<void>
   /** GET, as a string; null for a missing key. */
@@ -64,16 +67,23 @@ function isNoScript(err: unknown): boolean {
 /** Strings, or Buffers when a client is set to return them (node-redis typeMapping). */
 const text = (value: unknown): string => (typeof value === 'string' ? value : String(value))
 
-/** An HGETALL reply as pairs: a plain or null-prototype object, a Map, or a flat array. */
-function pairs(reply: unknown): Array<[string, string]> {
-  if (reply === null || reply === undefined) return []
-  if (reply instanceof Map) return [...reply].map(([k, v]) => [text(k), text(v)])
-  if (Array.isArray(reply)) {
-    const out: Array<[string, string]> = []
-    for (let i = 0; i + 1 < reply.length; i += 2) out.push([text(reply[i]), text(reply[i + 1])])
-    return out
+/**
+ * An HGETALL reply as a flat list (field, value...): from a plain or null-prototype object (what
+ * both libraries return by default), a Map, or a flat array (RESP3 or typeMapping settings).
+ */
+function flat(reply: unknown): string[] {
+  const out: string[] = []
+  if (reply === null || reply === undefined) return out
+  if (reply instanceof Map) {
+    for (const [k, v] of reply) out.push(text(k), text(v))
+  } else if (Array.isArray(reply)) {
+    for (let i = 0; i + 1 < reply.length; i += 2) out.push(text(reply[i]), text(reply[i + 1]))
+  } else {
+    // Object.keys, not for...in: a prototype's enumerable properties are not fields.
+    const object = reply as Record<string, unknown>
+    for (const k of Object.keys(object)) out.push(k, text(object[k]))
   }
-  return Object.entries(reply as Record<string, unknown>).map(([k, v]) => [k, text(v)])
+  return out
 }
 
 function call(client: Client, method: string, ...args: unknown[]): Promise<unknown> {
@@ -91,7 +101,7 @@ function ioredisCommands(client: Client, close: () => Promise<void>): RedisComma
         return call(client, 'eval', s.source, 1, key, ...args)
       }
     },
-    hgetall: async (key) => pairs(await call(client, 'hgetall', key)),
+    hgetall: async (key) => flat(await call(client, 'hgetall', key)),
     ...sharedCommands(client),
     close,
   }
@@ -113,7 +123,8 @@ function sharedCommands(client: Client): Pick<RedisCommands, 'del' | 'get' | 'in
 function nodeRedisCommands(client: Client, close: () => Promise<void>): RedisCommands {
   return {
     async run(s, key, args) {
-      const options = { keys: [key], arguments: [...args] }
+      // node-redis only reads `arguments`: the caller's array goes as it is, not copied.
+      const options = { keys: [key], arguments: args as string[] }
       try {
         return await call(client, 'evalSha', s.sha, options)
       } catch (err) {
@@ -121,7 +132,7 @@ function nodeRedisCommands(client: Client, close: () => Promise<void>): RedisCom
         return call(client, 'eval', s.source, options)
       }
     },
-    hgetall: async (key) => pairs(await call(client, 'hGetAll', key)),
+    hgetall: async (key) => flat(await call(client, 'hGetAll', key)),
     ...sharedCommands(client),
     close,
   }

@@ -66,15 +66,19 @@ return 1
 /**
  * A saved session's changes, only if it still exists (a concurrent logout deleted it: 0, and
  * nothing is written). Fields this request did not change are left as they are, so concurrent
- * requests that change different keys all persist.
+ * requests that change different keys all persist. PEXPIRE comes first and doubles as the
+ * existence check (it answers 0 for a missing key and creates nothing): one command fewer per
+ * write than EXISTS + PEXPIRE. The script is atomic, so the order inside it is never seen; HSET
+ * and HDEL keep a key's TTL, and only the whole rewrite (DEL) needs it set again.
  * ARGV[1] = ttl in ms; ARGV[2] = '1' to drop every field first (a whole rewrite), else '0';
  * ARGV[3] = n, then n values: field, value... (the metadata first); the rest: fields to delete.
  * @example
  * const wrote = Number(await redis.run(UPDATE, prefix + id, ['86400000', '0', '4', META_FIELD, metaJson, 'cart', '[1]', 'coupon'])) === 1
  */
 export const UPDATE = script(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if ARGV[2] == '1' then redis.call('DEL', KEYS[1]) end
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
+local whole = ARGV[2] == '1'
+if whole then redis.call('DEL', KEYS[1]) end
 local last = 3 + tonumber(ARGV[3])
 for i = 4, last, 200 do
   redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 199, last)))
@@ -82,19 +86,19 @@ end
 for i = last + 1, #ARGV, 200 do
   redis.call('HDEL', KEYS[1], unpack(ARGV, i, math.min(i + 199, #ARGV)))
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if whole then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1
 `)
 
 /**
  * An unchanged session's new expiry: the metadata (which carries it) and the key's TTL, only if
- * the session still exists. ARGV[1] = ttl in ms; ARGV[2], ARGV[3] = the metadata field and value.
+ * the session still exists (PEXPIRE answers 0 for a missing key, as in UPDATE).
+ * ARGV[1] = ttl in ms; ARGV[2], ARGV[3] = the metadata field and value.
  * @example
  * const alive = Number(await redis.run(TOUCH, prefix + id, ['86400000', META_FIELD, metaJson])) === 1
  */
 export const TOUCH = script(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 `)

@@ -75,8 +75,15 @@ export class RedisSessionStore implements ServerStore {
     return String(Math.max(1, Math.ceil(this.#ttl ?? ttlMs)))
   }
 
-  #metaPair(session: StoredSession): [string, string] {
-    return [META_FIELD, this.#out(JSON.stringify(session.meta))]
+  #metaJson(session: StoredSession): string {
+    return this.#out(JSON.stringify(session.meta))
+  }
+
+  /** Appends field, value for each data key to `args` (the scripts' argument lists); how many strings. */
+  #pushFields(args: string[], fields: Iterable<readonly [string, string]>): number {
+    const before = args.length
+    for (const [key, json] of fields) args.push(fieldOf(key), this.#out(json))
+    return args.length - before
   }
 
   /**
@@ -87,21 +94,31 @@ export class RedisSessionStore implements ServerStore {
    * stored?.fields?.get('cart') // '[1,2]'
    */
   async get(id: string): Promise<StoredSession | undefined> {
-    const entries = await this.#redis.hgetall(this.prefix + id)
+    const entries = await this.#redis.hgetall(this.prefix + id) // field, value, field, value...
     if (entries.length === 0) return undefined
     let metaJson: string | undefined
     const data: Array<[string, string]> = []
+    // Redis hashes keep no order (large ones lose insertion order): keys come back sorted, always.
+    // Small hashes come back in the order their fields were first written, often sorted already:
+    // the sort runs only when a key arrives out of order (the result is the same either way).
+    let sorted = true
     try {
-      for (const [field, stored] of entries) {
+      for (let i = 0; i + 1 < entries.length; i += 2) {
+        const field = entries[i] as string
+        const stored = entries[i + 1] as string
         const json = this.#serializer ? this.#serializer.parse(stored) : stored
-        if (field === META_FIELD) metaJson = json
-        else data.push([keyOf(field), json])
+        if (field === META_FIELD) {
+          metaJson = json
+          continue
+        }
+        const key = keyOf(field)
+        if (sorted && data.length > 0 && (data[data.length - 1] as [string, string])[0] > key) sorted = false
+        data.push([key, json])
       }
     } catch {
       return undefined // a value the serializer cannot open, or a field name no key maps to
     }
-    // Redis hashes keep no order (large ones lose insertion order): keys come back sorted, always.
-    const fields = new Map(data.sort(byKey))
+    const fields = new Map(sorted ? data : data.sort(byKey))
     const dataJson = fieldsToJson(fields)
     // The core's own record check validates the metadata (version, id, times, flash, user).
     if (metaJson === undefined || metaJson.includes('\n')) return undefined
@@ -115,8 +132,8 @@ export class RedisSessionStore implements ServerStore {
    * await store.set(meta.id, { meta, dataJson: '{"views":1}' }, 86_400_000)
    */
   async set(id: string, session: StoredSession, ttlMs: number): Promise<void> {
-    const args = [this.#pttl(ttlMs), ...this.#metaPair(session)]
-    for (const [key, json] of session.fields ?? fieldsFromJson(session.dataJson)) args.push(fieldOf(key), this.#out(json))
+    const args = [this.#pttl(ttlMs), META_FIELD, this.#metaJson(session)]
+    this.#pushFields(args, session.fields ?? fieldsFromJson(session.dataJson))
     await this.#redis.run(SET, this.prefix + id, args)
   }
 
@@ -128,11 +145,11 @@ export class RedisSessionStore implements ServerStore {
    */
   async update(id: string, session: StoredSession, ttlMs: number): Promise<boolean> {
     const { changes } = session
-    const pairs = this.#metaPair(session)
     // Without `changes` (a caller other than the core) the session is rewritten whole.
     const set = changes ? changes.set : (session.fields ?? fieldsFromJson(session.dataJson))
-    for (const [key, json] of set) pairs.push(fieldOf(key), this.#out(json))
-    const args = [this.#pttl(ttlMs), changes ? '0' : '1', String(pairs.length), ...pairs]
+    // ARGV: ttl, whole rewrite or not, n, then n strings (metadata and set keys), then deleted keys.
+    const args = [this.#pttl(ttlMs), changes ? '0' : '1', '', META_FIELD, this.#metaJson(session)]
+    args[2] = String(2 + this.#pushFields(args, set))
     for (const key of changes?.deleted ?? []) args.push(fieldOf(key))
     return Number(await this.#redis.run(UPDATE, this.prefix + id, args)) === 1
   }
@@ -145,7 +162,8 @@ export class RedisSessionStore implements ServerStore {
    */
   async touch(id: string, session: StoredSession, ttlMs: number): Promise<boolean> {
     // A session deleted meanwhile is not brought back: false, and the core sends no cookie for it.
-    return Number(await this.#redis.run(TOUCH, this.prefix + id, [this.#pttl(ttlMs), ...this.#metaPair(session)])) === 1
+    const args = [this.#pttl(ttlMs), META_FIELD, this.#metaJson(session)]
+    return Number(await this.#redis.run(TOUCH, this.prefix + id, args)) === 1
   }
 
   /**
