@@ -11,29 +11,50 @@ import { debug } from '../lib/debug'
  * @example
  * const stored = await storeCall(() => store.get(id), 2_000) // or throws ERR_STORE_UNAVAILABLE
  */
-export async function storeCall<T>(call: () => T | Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  let timedOut: KeycardError | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+export function storeCall<T>(call: () => T | Promise<T>, timeoutMs: number): Promise<T> {
+  // One promise, settled by whichever comes first: the call or the timer. (An async function
+  // around Promise.race cost ~3 µs a call, twice per server-store write.)
+  return new Promise<T>((resolve, reject) => {
+    let settled = false
+    const timer = setTimeout(() => {
+      if (settled) return
+      settled = true
       debug('session store did not answer within %d ms (storeTimeout): ERR_STORE_UNAVAILABLE', timeoutMs)
-      timedOut = createError('ERR_STORE_UNAVAILABLE', `session store did not answer within ${timeoutMs} ms`)
-      reject(timedOut)
+      reject(createError('ERR_STORE_UNAVAILABLE', `session store did not answer within ${timeoutMs} ms`))
     }, timeoutMs)
     timer.unref()
-  })
-  try {
-    return await Promise.race([call(), timeout])
-  } catch (err) {
-    if (err instanceof KeycardError) {
-      // The timeout logged itself; a store's own typed error (a Redis store that is down) is logged here.
-      if (err !== timedOut) debug('session store failed: %s (%s)', err.message, err.code)
-      throw err
+    const done = (value: T): void => {
+      clearTimeout(timer)
+      if (settled) return
+      settled = true
+      resolve(value)
     }
-    const message = (err as Error)?.message ?? err
-    debug('session store failed: %s: ERR_STORE_UNAVAILABLE', message)
-    throw createError('ERR_STORE_UNAVAILABLE', `session store failed: ${message}`, err)
-  } finally {
-    clearTimeout(timer)
+    const failed = (err: unknown): void => {
+      clearTimeout(timer)
+      if (settled) return
+      settled = true
+      reject(storeError(err))
+    }
+    let result: T | Promise<T>
+    try {
+      result = call()
+    } catch (err) {
+      failed(err)
+      return
+    }
+    if (result instanceof Promise) result.then(done, failed)
+    else Promise.resolve(result).then(done, failed)
+  })
+}
+
+/** A store's failure as the request sees it: a KeycardError as it is, anything else ERR_STORE_UNAVAILABLE. */
+function storeError(err: unknown): KeycardError {
+  if (err instanceof KeycardError) {
+    // A store's own typed error (a Redis store that is down).
+    debug('session store failed: %s (%s)', err.message, err.code)
+    return err
   }
+  const message = (err as Error)?.message ?? err
+  debug('session store failed: %s: ERR_STORE_UNAVAILABLE', message)
+  return createError('ERR_STORE_UNAVAILABLE', `session store failed: ${message}`, err)
 }
