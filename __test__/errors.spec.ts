@@ -3,6 +3,7 @@ import { createError, fromNativeError } from '../src/errors'
 import {
   BackendError,
   ClaimError,
+  CsrfError,
   FormatError,
   KeycardError,
   KeyError,
@@ -33,8 +34,10 @@ test(t_('errors: each code belongs to one family and keeps its code'), (t) => {
     ['ERR_INVALID_ARGUMENT', ParameterError],
     ['ERR_BAD_CONFIG', ParameterError],
     ['ERR_STORE_UNAVAILABLE', StoreError],
+    ['ERR_CSRF', CsrfError],
     ['ERR_NATIVE_UNAVAILABLE', BackendError],
     ['ERR_INTERNAL', BackendError],
+    ['ERR_UNSUPPORTED_RUNTIME', BackendError],
   ] as const
   for (const [code, Family] of table) {
     const err = createError(code, 'why')
@@ -57,4 +60,11 @@ test(t_('errors: native errors are rewrapped by code, anything else is ERR_INTER
   t.true(internal instanceof BackendError)
   t.is(internal.code, 'ERR_INTERNAL')
   t.is(internal.cause, napiType)
+})
+
+test(t_('errors: a CsrfError carries HTTP 403 for framework error handlers, as a StoreError carries 503'), (t) => {
+  const err = createError('ERR_CSRF', 'invalid CSRF token')
+  t.true(err instanceof CsrfError)
+  t.like(err, { code: 'ERR_CSRF', status: 403, statusCode: 403, name: 'CsrfError' })
+  t.like(createError('ERR_STORE_UNAVAILABLE', 'down'), { status: 503, statusCode: 503 })
 })

@@ -365,8 +365,9 @@ function main(tmp) {
     const binaries = entries.filter((e) => e.endsWith('.node'))
     return binaries.length === 0 || `contains ${binaries.join(', ')}`
   })
-  checkTar('main tarball contains dist/index.js, dist/index.mjs and native.cjs', mainTgz, (entries) => {
-    const absent = ['package/dist/index.js', 'package/dist/index.mjs', 'package/native.cjs'].filter((e) => !entries.includes(e))
+  checkTar('main tarball contains dist/index.js, dist/index.mjs, dist/web/index.mjs and native.cjs', mainTgz, (entries) => {
+    const wanted = ['package/dist/index.js', 'package/dist/index.mjs', 'package/dist/web/index.mjs', 'package/native.cjs']
+    const absent = wanted.filter((e) => !entries.includes(e))
     return absent.length === 0 || `missing ${absent.join(', ')}`
   })
   checkTar('main tarball carries the docs, LICENSE, CHANGELOG.md and the examples the README links to', mainTgz, (entries) => {
@@ -434,7 +435,52 @@ function main(tmp) {
     )
     smoke(b, 'smoke.cjs', 'B cjs', { ...base, expect: 'throws' }, { KEYCARD_BACKEND: 'native' })
     smoke(b, 'smoke.mjs', 'B esm', { ...base, expect: 'throws' }, { KEYCARD_BACKEND: 'native' })
+    webEntry(b)
   }
+}
+
+/**
+ * The `workerd` condition resolves the Web Crypto entry of the installed package: its sync sign()
+ * throws ERR_UNSUPPORTED_RUNTIME and its signAsync() writes what the Node entry's sign() writes.
+ */
+function webEntry(project) {
+  const secret = 'pack-test-secret-0123456789abcdef-0123456789'
+  const code = (body) => `import * as k from 'keycard'\n${body}`
+  const opts = { cwd: project, env: cleanEnv(), timeout: CHILD_TIMEOUT_MS }
+  const web = run(
+    'node',
+    [
+      '--conditions=workerd',
+      '--input-type=module',
+      '-e',
+      code(
+        `let code = 'none'; try { k.sign('v', ${JSON.stringify(secret)}) } catch (e) { code = e.code }\n` +
+          `console.log(JSON.stringify({ code, signed: await k.signAsync('v', ${JSON.stringify(secret)}, { purpose: 'p' }) }))`,
+      ),
+    ],
+    opts,
+  )
+  const node = run(
+    'node',
+    ['--input-type=module', '-e', code(`console.log(k.sign('v', ${JSON.stringify(secret)}, { purpose: 'p' }))`)],
+    opts,
+  )
+  if (!web.ok || !node.ok) {
+    dump('web entry', `${web.stderr}\n${node.stderr}`)
+    report('B web entry (--conditions=workerd): loads', false, web.why ?? node.why)
+    return
+  }
+  const got = JSON.parse(web.stdout.trim())
+  report(
+    'B web entry (--conditions=workerd): sync sign() is ERR_UNSUPPORTED_RUNTIME',
+    got.code === 'ERR_UNSUPPORTED_RUNTIME',
+    got.code,
+  )
+  report(
+    'B web entry (--conditions=workerd): signAsync() on Web Crypto equals the Node sign()',
+    got.signed === node.stdout.trim(),
+    `${got.signed} vs ${node.stdout.trim()}`,
+  )
 }
 
 // Preconditions: this script tests what was built; it does not build.

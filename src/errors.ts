@@ -19,7 +19,8 @@ const FAMILIES = {
   ],
   ParameterError: ['ERR_PARAMS_OUT_OF_RANGE', 'ERR_INVALID_ARGUMENT', 'ERR_BAD_CONFIG'],
   StoreError: ['ERR_STORE_UNAVAILABLE'],
-  BackendError: ['ERR_NATIVE_UNAVAILABLE', 'ERR_INTERNAL', 'ERR_RANDOM'],
+  CsrfError: ['ERR_CSRF'],
+  BackendError: ['ERR_NATIVE_UNAVAILABLE', 'ERR_INTERNAL', 'ERR_RANDOM', 'ERR_UNSUPPORTED_RUNTIME'],
   AbortError: ['ERR_ABORTED'],
 } as const
 
@@ -94,9 +95,21 @@ export class StoreError extends KeycardError {
   readonly statusCode = 503
 }
 /**
- * The native backend is missing or failed internally.
+ * A state-changing request refused by a session adapter's `csrf()` for a missing or invalid CSRF
+ * token. Carries HTTP 403, so framework error handlers (Express, Koa, Fastify) answer with it.
  * @example
- * err instanceof BackendError // ERR_NATIVE_UNAVAILABLE, ERR_INTERNAL, ERR_RANDOM
+ * err instanceof CsrfError && err.status === 403 // ERR_CSRF
+ */
+export class CsrfError extends KeycardError {
+  readonly status = 403
+  readonly statusCode = 403
+}
+/**
+ * The native backend is missing or failed internally, or the runtime lacks what a call needs
+ * (`ERR_UNSUPPORTED_RUNTIME`: a synchronous primitive where only Web Crypto exists; the message
+ * names the async twin to call instead).
+ * @example
+ * err instanceof BackendError // ERR_NATIVE_UNAVAILABLE, ERR_INTERNAL, ERR_RANDOM, ERR_UNSUPPORTED_RUNTIME
  */
 export class BackendError extends KeycardError {}
 /**
@@ -106,7 +119,17 @@ export class BackendError extends KeycardError {}
  */
 export class AbortError extends KeycardError {}
 
-const CLASSES = { KeyError, FormatError, VerificationError, ClaimError, ParameterError, StoreError, BackendError, AbortError }
+const CLASSES = {
+  KeyError,
+  FormatError,
+  VerificationError,
+  ClaimError,
+  ParameterError,
+  StoreError,
+  CsrfError,
+  BackendError,
+  AbortError,
+}
 
 const CLASS_OF_CODE = new Map<string, typeof KeycardError>()
 for (const [family, codes] of Object.entries(FAMILIES)) {

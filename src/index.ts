@@ -1,8 +1,22 @@
 /**
  * keycard: signed values, tokens, CSRF tokens, secure randomness and an LRU/TTL cache, on a
- * Rust core with a pure-TypeScript fallback. Re-exports only.
+ * Rust core with a pure-TypeScript fallback. Re-exports only. Runtimes without node:crypto get
+ * src/web/index.ts instead (package.json conditions): the same names, on Web Crypto.
  */
 
+export {
+  createCsrfTokenAsync,
+  sealAsync,
+  signAsync,
+  signTokenAsync,
+  unsealAsync,
+  unsealOrThrowAsync,
+  unsignAsync,
+  unsignOrThrowAsync,
+  verifyCsrfTokenAsync,
+  verifyTokenAsync,
+  verifyTokenOrThrowAsync,
+} from './async'
 export { type BackendInfo, backend } from './backend'
 export { Cache, type CacheOptions, type CacheSetOptions, type CacheStats } from './cache'
 export { createCsrfToken, verifyCsrfToken } from './csrf'
@@ -10,6 +24,7 @@ export {
   AbortError,
   BackendError,
   ClaimError,
+  CsrfError,
   type ErrorCode,
   FormatError,
   KeycardError,

@@ -14,6 +14,7 @@ import type { Backend, MacKeys, SealKeys } from './backend/types'
 import { createError } from './errors'
 import { refuseDetached } from './lib/detached'
 import { encodeBase64Url } from './lib/encoding'
+import { isRepetitive } from './lib/secret_pattern'
 
 /**
  * A secret: a string (its UTF-8 bytes count) or bytes, at least 32 bytes long.
@@ -84,25 +85,6 @@ const NO_SALT = new Uint8Array(0)
  */
 export const MAX_DERIVED_KEY_SETS = 2048
 const HOW_TO_GENERATE = `generate one with: node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`
-
-/**
- * Whether the secret repeats with a period p <= length/2, i.e. bytes[i] === bytes[i - p] for every
- * i >= p: one byte repeated ('x'.repeat(32)), or a short phrase repeated to reach 32 bytes. Its
- * entropy is at most that of its first p bytes, far less than its length promises. The smallest
- * period is length - (longest proper border), the border from the KMP failure function: O(n).
- * Runs once per keyring, not per request, so its data-dependent timing exposes nothing repeatable.
- */
-function isRepetitive(bytes: Uint8Array): boolean {
-  const n = bytes.length
-  // border[i]: length of the longest proper prefix of bytes[0..i] that is also its suffix.
-  const border = new Uint32Array(n)
-  for (let i = 1, k = 0; i < n; i++) {
-    while (k > 0 && bytes[i] !== bytes[k]) k = border[k - 1] as number
-    if (bytes[i] === bytes[k]) k++
-    border[i] = k
-  }
-  return 2 * (n - (border[n - 1] as number)) <= n
-}
 
 function secretBytes(secret: unknown, allowWeakKey: boolean): Uint8Array {
   let bytes: Uint8Array

@@ -24,7 +24,30 @@ const PROGRAMS = {
     what: 'the demo browser test',
     how: 'apt-get install chromium (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary',
   },
+  // npm packages rather than programs: pass `found` (see `findModule`).
+  miniflare: {
+    what: 'the workerd interop suite (runtimes_workerd)',
+    how: 'npm ci (miniflare is a devDependency; it brings the workerd binary for this platform)',
+  },
+  'edge-runtime': {
+    what: 'the Edge runtime interop suite (runtimes_edge)',
+    how: 'npm ci (edge-runtime is a devDependency)',
+  },
 } as const
+
+/**
+ * The resolved path of an installed npm package, or undefined: the `found` of `requires` for
+ * suites that need a package rather than a program.
+ * @example
+ * const test = requires('miniflare', findModule('miniflare'))
+ */
+export function findModule(name: string): string | undefined {
+  try {
+    return require.resolve(name)
+  } catch {
+    return undefined
+  }
+}
 
 /** The absolute path of an executable: `name` itself when absolute, else searched on PATH. */
 export function findProgram(name: string): string | undefined {

@@ -15,6 +15,8 @@ import { refuseDetached } from './detached'
  * purposeOf('p'.repeat(MAX_PURPOSE_BYTES)) // fine; one byte more is ERR_INVALID_ARGUMENT
  */
 export const MAX_PURPOSE_BYTES = 512
+/** Not `Buffer.byteLength`: purposeOf also runs where there is no Buffer (the Web Crypto entry). */
+const utf8 = new TextEncoder()
 
 /**
  * The `purpose` option: a string, '' when absent. Refused (`ERR_INVALID_ARGUMENT`): a non-string,
@@ -31,7 +33,7 @@ export function purposeOf(value: unknown): string {
   // no count (the usual case).
   const tooLong =
     value.length > MAX_PURPOSE_BYTES ||
-    (value.length * 3 > MAX_PURPOSE_BYTES && Buffer.byteLength(value, 'utf8') > MAX_PURPOSE_BYTES)
+    (value.length * 3 > MAX_PURPOSE_BYTES && utf8.encode(value).byteLength > MAX_PURPOSE_BYTES)
   if (tooLong) throw createError('ERR_INVALID_ARGUMENT', `purpose is longer than ${MAX_PURPOSE_BYTES} UTF-8 bytes`)
   if (!value.isWellFormed()) throw createError('ERR_INVALID_ARGUMENT', 'purpose contains a lone surrogate')
   return value

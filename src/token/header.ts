@@ -6,7 +6,7 @@
  */
 
 import type { Keyring } from '../keys'
-import { decodeBase64Url, decodeUtf8 } from '../lib/encoding'
+import { decodeUtf8 } from '../lib/encoding'
 import { parseJsonObject } from '../lib/json_strict'
 import { BAD_FORMAT, Failure, UNKNOWN_KEY } from '../lib/verify_result'
 
@@ -21,16 +21,22 @@ const NOT_HS256 = new Failure('ERR_ALG_NOT_ALLOWED', 'only HS256 tokens are acce
 
 /**
  * The index of the key that must verify this token (-1: no kid, try every key), or why not.
+ * `decode` is strict base64url: Buffer-based on Node, Buffer-free on the Web Crypto entry.
  * keycard's own headers are recognised by exact match, so the usual path parses nothing.
  * @example
- * const index = keyIndexForHeader(token.slice(0, token.indexOf('.')), keyring)
+ * const index = keyIndexForHeader(token.slice(0, token.indexOf('.')), keyring, decodeBase64Url)
  * if (index instanceof Failure) return index // ERR_ALG_NOT_ALLOWED, ERR_UNKNOWN_KEY, …
+ * keyIndexForHeader(segment, webKeyring, decodeBase64UrlWeb) // the Web Crypto entry: no Buffer there
  */
-export function keyIndexForHeader(segment: string, keyring: Keyring): number | Failure {
+export function keyIndexForHeader(
+  segment: string,
+  keyring: Pick<Keyring, 'tokenHeaders' | 'indexOf'>,
+  decode: (text: string) => Uint8Array | null,
+): number | Failure {
   const ours = keyring.tokenHeaders().indexOf(segment)
   if (ours >= 0) return ours
   if (segment.length > MAX_HEADER_LENGTH) return new Failure('ERR_TOO_LARGE', 'token header too large')
-  const bytes = decodeBase64Url(segment)
+  const bytes = decode(segment)
   const text = bytes && decodeUtf8(bytes)
   const header = text === null || text === undefined ? null : parseJsonObject(text)
   if (!header) return BAD_FORMAT

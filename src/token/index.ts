@@ -174,7 +174,7 @@ function verify(token: unknown, secret: SecretInput | undefined, options: Verify
   // Exactly three non-empty segments.
   if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) >= 0) return BAD_FORMAT
 
-  const keyIndex = keyIndexForHeader(token.slice(0, first), keyring)
+  const keyIndex = keyIndexForHeader(token.slice(0, first), keyring, decodeBase64Url)
   if (keyIndex instanceof Failure) return keyIndex
   // The signature is checked before the payload is even decoded.
   const outcome = keys.verifyTag(token.slice(0, second), token.slice(second + 1), keyIndex)
