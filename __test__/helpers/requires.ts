@@ -10,8 +10,9 @@
  * .ci/run) a missing program is a failing test instead, so CI never skips silently.
  */
 
+import { spawnSync } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import anyTest, { type TestFn } from 'ava'
 
 /** Each program the suites may need: which suites, and how to install it. */
@@ -33,6 +34,15 @@ const PROGRAMS = {
     what: 'the Edge runtime interop suite (runtimes_edge)',
     how: 'npm ci (edge-runtime is a devDependency)',
   },
+  // Runtimes installed from npm: pass `found` (see `findRuntime`).
+  bun: {
+    what: 'the Bun interop suite (runtimes_bun)',
+    how: 'npm ci (bun is a devDependency; its binary comes in the optional package @oven/bun-<platform>-<arch>)',
+  },
+  deno: {
+    what: 'the Deno interop suite (runtimes_deno)',
+    how: 'npm ci (deno is a devDependency; its binary comes in the optional package @deno/<platform>-<arch>)',
+  },
 } as const
 
 /**
@@ -47,6 +57,56 @@ export function findModule(name: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * Where the npm packages `bun` and `deno` put their binary, most likely first: the platform
+ * package itself (what `npm ci --ignore-scripts` leaves), then the main package, into which their
+ * postinstall moves (bun) or hard-links (deno) the binary. Never PATH: the suites test the
+ * versions pinned in package.json, not whatever the machine has.
+ */
+function runtimeCandidates(name: 'bun' | 'deno'): string[] {
+  const { platform, arch } = process
+  const exe = platform === 'win32' ? '.exe' : ''
+  // `report.header.glibcVersionRuntime` is set on glibc Linux only.
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+  const musl = platform === 'linux' && header?.glibcVersionRuntime === undefined
+  if (name === 'bun') {
+    const os = platform === 'win32' ? 'windows' : platform
+    const cpu = arch === 'arm64' ? 'aarch64' : arch
+    return [
+      [`@oven/bun-${os}-${cpu}${musl ? '-musl' : ''}/package.json`, `bin/bun${exe}`],
+      ['bun/package.json', `bin/bun${exe}`],
+      ['bun/package.json', 'bin/bun.exe'], // the postinstall's name on every platform
+    ].flatMap(([pkg, file]) => inPackage(pkg as string, file as string))
+  }
+  const target = platform === 'linux' ? `${platform}-${arch}-glibc` : `${platform}-${arch}`
+  return [
+    [`@deno/${target}/package.json`, `deno${exe}`],
+    ['deno/package.json', `deno${exe}`],
+  ].flatMap(([pkg, file]) => inPackage(pkg as string, file as string))
+}
+
+/** `file` inside the installed package whose package.json is `pkg`, or nothing. */
+function inPackage(pkg: string, file: string): string[] {
+  const manifest = findModule(pkg)
+  return manifest === undefined ? [] : [join(dirname(manifest), file)]
+}
+
+/**
+ * The binary of the `bun` or `deno` devDependency, resolved from node_modules (never PATH), or
+ * undefined: the `found` of `requires` for the runtime suites. A candidate counts once it runs:
+ * bun's package ships a placeholder `bin/bun.exe` that only its postinstall replaces.
+ * @example
+ * const test = requires('bun', findRuntime('bun'))
+ */
+export function findRuntime(name: 'bun' | 'deno'): string | undefined {
+  for (const path of runtimeCandidates(name)) {
+    if (findProgram(path) === undefined) continue
+    const probe = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 20_000 })
+    if (probe.status === 0) return path
+  }
+  return undefined
 }
 
 /** The absolute path of an executable: `name` itself when absolute, else searched on PATH. */
@@ -64,10 +124,17 @@ export function findProgram(name: string): string | undefined {
 }
 
 /**
- * ava's `test` when `program` (a name on PATH or an absolute path) is installed; otherwise a
- * `test` that skips everything it is given, after printing one line saying what and why.
+ * ava's `test` when `program` (a name on PATH or an absolute path) is installed, or when `found`
+ * (given: the path a lookup found, or undefined) is not undefined; otherwise a `test` that skips
+ * everything it is given, after printing one line saying what and why.
  */
-export function requires<Context = unknown>(program: keyof typeof PROGRAMS, found = findProgram(program)): TestFn<Context> {
+export function requires<Context = unknown>(
+  program: keyof typeof PROGRAMS,
+  ...given: [found?: string | undefined]
+): TestFn<Context> {
+  // Only an omitted `found` searches PATH: an explicit undefined (a package or runtime looked up
+  // in node_modules and not there) is missing, not a reason to run whatever PATH holds.
+  const found = given.length > 0 ? given[0] : findProgram(program)
   const test = anyTest as TestFn<Context>
   if (found !== undefined) return test
   const { what, how } = PROGRAMS[program]

@@ -1,15 +1,19 @@
 /**
- * Shared by the runtime suites (runtimes_workerd, runtimes_edge): a tiny worker that calls keycard
+ * Shared by the runtime suites (runtimes_workerd, runtimes_edge; runtimes_bun and runtimes_deno
+ * use the app and checks at the end of this file): a tiny worker that calls keycard
  * as an app on that runtime would (`import { … } from 'keycard'`, resolved through package.json's
  * conditions from the built package), bundled with esbuild, and the interop checks every runtime
  * must pass against Node on both backends.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { ExecutionContext } from 'ava'
 import { build } from 'esbuild'
 import { createCsrfToken, seal, sign, signToken, unseal, verifyCsrfToken, verifyToken } from '../../src/index'
+import { sealWithNonce } from '../../src/seal'
+import { session } from '../../src/sessions/adapters/fetch'
 import { both, on, SECRET, SECRET_2 } from './backends'
 
 const ROOT = resolve(__dirname, '../..')
@@ -191,4 +195,281 @@ export async function runtimeToNode(t: ExecutionContext, call: Call): Promise<vo
   }
   // The synchronous primitive is refused there, naming its twin.
   t.deepEqual(await call('sign', ['v', SECRET]), { code: 'ERR_UNSUPPORTED_RUNTIME', family: 'BackendError' })
+}
+
+// --- Runtimes that resolve the Node entries (Bun, Deno) ----------------------------------------
+
+/**
+ * The app that runs in Bun or Deno: `keycard`, `keycard/fetch` and `keycard/testing` imported as an
+ * app there would, served by the runtime's own server (Bun.serve, Deno.serve). POST /call runs one
+ * call as the worker above does (sync primitives, async twins, `backend`, `sealWithNonce`); GET
+ * /views is a keycard/fetch handler on the default cookie store that counts views.
+ */
+const SERVER = `
+import * as keycard from 'keycard'
+import { session } from 'keycard/fetch'
+import { sealWithNonce } from 'keycard/testing'
+const fns = { ...keycard, sealWithNonce }
+const revive = (_k, v) => (v !== null && typeof v === 'object' && Array.isArray(v.$bytes) ? new Uint8Array(v.$bytes) : v)
+const dress = (v) => (v instanceof Uint8Array ? { $bytes: Array.from(v) } : v)
+async function call(text) {
+  const { fn, args } = JSON.parse(text, revive)
+  try {
+    return JSON.stringify({ value: dress(await fns[fn](...args)) })
+  } catch (err) {
+    return JSON.stringify({ code: err && err.code ? err.code : String(err), family: err && err.name })
+  }
+}
+const sessions = session({ secret: process.env.KEYCARD_TEST_SECRET })
+async function handle(request) {
+  const { pathname } = new URL(request.url)
+  if (pathname === '/call') return new Response(await call(await request.text()))
+  if (pathname === '/views') {
+    const s = await sessions.load(request)
+    s.views = (s.views ?? 0) + 1
+    return sessions.commit(s, new Response(String(s.views)))
+  }
+  return new Response('not found', { status: 404 })
+}
+const listen = { hostname: '127.0.0.1', port: 0 }
+const port = typeof Bun !== 'undefined'
+  ? Bun.serve({ ...listen, fetch: handle }).port
+  : Deno.serve({ ...listen, onListen() {} }, handle).addr.port
+const runtime = typeof Bun !== 'undefined' ? 'bun ' + Bun.version : 'deno ' + Deno.version.deno
+console.log(JSON.stringify({ port, runtime }))
+`
+
+/**
+ * A new app directory with keycard installed as npm installs it: a copy of the files the package
+ * publishes and runs (package.json, native.cjs, dist/: `npm run build:ts` first), its dependencies
+ * linked from this checkout, and the platform package `@keycard/core-<triple>` with the binary
+ * built here when there is one. A copy, not a link to the checkout: Deno follows a link to its
+ * real path, outside any node_modules, and then loads dist/*.js as ES modules. Also a deno.json
+ * (`nodeModulesDir: "manual"`: use this node_modules as it is) and the server above, server.mjs.
+ * Remove it with `rmSync(dir, { recursive: true, force: true })`.
+ * @example
+ * const dir = installKeycardApp()
+ * spawn(bunPath, ['server.mjs'], { cwd: dir })
+ */
+export function installKeycardApp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'keycard-app-'))
+  const modules = join(dir, 'node_modules')
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string
+    dependencies?: Record<string, string>
+  }
+  const pkg = join(modules, 'keycard')
+  mkdirSync(pkg, { recursive: true })
+  for (const file of ['package.json', 'native.cjs', 'dist']) cpSync(join(ROOT, file), join(pkg, file), { recursive: true })
+  for (const name of Object.keys(manifest.dependencies ?? {})) {
+    mkdirSync(dirname(join(modules, name)), { recursive: true })
+    symlinkSync(join(ROOT, 'node_modules', name), join(modules, name), 'dir')
+  }
+  const binary = readdirSync(ROOT).find((name) => /^keycard\..+\.node$/.test(name))
+  if (binary !== undefined) {
+    const triple = binary.slice('keycard.'.length, -'.node'.length)
+    const platform = join(modules, '@keycard', `core-${triple}`)
+    mkdirSync(platform, { recursive: true })
+    cpSync(join(ROOT, 'npm', triple, 'package.json'), join(platform, 'package.json'))
+    cpSync(join(ROOT, binary), join(platform, binary))
+  }
+  const app = { name: 'keycard-runtime-app', private: true, type: 'module', dependencies: { keycard: manifest.version } }
+  writeFileSync(join(dir, 'package.json'), JSON.stringify(app))
+  writeFileSync(join(dir, 'deno.json'), JSON.stringify({ nodeModulesDir: 'manual' }))
+  writeFileSync(join(dir, 'server.mjs'), SERVER)
+  return dir
+}
+
+/** The app's server running in a runtime: its origin, a `Call` into it, and how to stop it. */
+export interface RuntimeServer {
+  /** `http://127.0.0.1:<port>` */
+  origin: string
+  /** What the runtime says it is: `bun 1.4.5`, `deno 2.9.6`. */
+  runtime: string
+  call: Call
+  stop(): Promise<void>
+}
+
+/**
+ * Starts the app of `installKeycardApp` with `argv` (the runtime and its flags; server.mjs is
+ * appended) in `dir`. The environment is this one without keycard's or Node's settings, plus
+ * `env` (e.g. `KEYCARD_BACKEND`). Rejects with the runtime's stderr when it does not come up.
+ * @example
+ * const server = await startRuntime([bunPath], dir, { KEYCARD_BACKEND: 'native' })
+ * await server.call('backend', []) // { value: { name: 'native', … } }
+ */
+export async function startRuntime(argv: string[], dir: string, env: Record<string, string>): Promise<RuntimeServer> {
+  const base: Record<string, string | undefined> = { ...process.env }
+  for (const name of Object.keys(base)) if (name.startsWith('KEYCARD_') || name.startsWith('NODE_')) delete base[name]
+  const child = spawn(argv[0] as string, [...argv.slice(1), 'server.mjs'], {
+    cwd: dir,
+    env: { ...base, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', KEYCARD_TEST_SECRET: SECRET, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
+  const exited = new Promise<void>((done) => child.once('exit', () => done()))
+  const ready = await new Promise<{ port: number; runtime: string }>((done, fail) => {
+    let stdout = ''
+    const failed = (why: string) => fail(new Error(`${argv.join(' ')} server.mjs: ${why}\n${stderr}`))
+    const timer = setTimeout(() => failed('no port after 30 s'), 30_000)
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+      const line = stdout.split('\n')[0] as string
+      if (stdout.includes('\n')) {
+        clearTimeout(timer)
+        done(JSON.parse(line))
+      }
+    })
+    child.once('error', (err) => failed(err.message))
+    child.once('exit', (code) => failed(`exited with ${code}`))
+  }).catch(async (err) => {
+    child.kill()
+    await exited
+    throw err
+  })
+  const origin = `http://127.0.0.1:${ready.port}`
+  return {
+    origin,
+    runtime: ready.runtime,
+    async call(fn, args) {
+      const response = await fetch(`${origin}/call`, { method: 'POST', body: encodeCall(fn, args) })
+      return JSON.parse(await response.text()) as Reply
+    },
+    async stop() {
+      child.kill()
+      await exited
+    },
+  }
+}
+
+const NONCE = new Uint8Array(12).fill(7)
+
+/**
+ * For runtimes on the Node entries, where the sync primitives run too: what Node makes (each
+ * backend) opens there through the sync primitives, with the same refusals.
+ * @example
+ * await nodeToNodeEntry(t, server.call)
+ */
+export async function nodeToNodeEntry(t: ExecutionContext, call: Call): Promise<void> {
+  for (const backend of both) {
+    const name = backend.name
+    const signed = on(backend, () => sign('user-42', SECRET, { purpose: 'uid' }))
+    const sealed = on(backend, () => seal(DATA, SECRET, { purpose: 'session' }))
+    const sealedBytes = on(backend, () => seal(BYTES, SECRET))
+    const token = on(backend, () => signToken({ uid: 42 }, SECRET, { purpose: 'api', now: NOW }))
+    const csrf = on(backend, () => createCsrfToken('sid-1', SECRET))
+    t.deepEqual(await call('unsign', [signed, SECRET, { purpose: 'uid' }]), { value: 'user-42' }, `${name}: signed`)
+    t.deepEqual(await call('unseal', [sealed, [SECRET_2, SECRET], { purpose: 'session' }]), { value: DATA }, `${name}: sealed`)
+    t.deepEqual(replyValue(await call('unseal', [sealedBytes, SECRET])), BYTES, `${name}: sealed bytes`)
+    const claims = (await call('verifyToken', [token, SECRET, { purpose: 'api', now: NOW }])).value as Record<string, unknown>
+    t.is(claims?.uid, 42, `${name}: token`)
+    t.deepEqual(await call('verifyCsrfToken', [csrf, 'sid-1', SECRET]), { value: true }, `${name}: csrf`)
+    t.deepEqual(
+      await call('unsealOrThrow', [sealed, SECRET, { purpose: 'cart' }]),
+      { code: 'ERR_WRONG_PURPOSE', family: 'ClaimError' },
+      `${name}: wrong purpose`,
+    )
+    t.deepEqual(
+      await call('verifyTokenOrThrow', [`${token.slice(0, -2)}AA`, SECRET, { purpose: 'api', now: NOW }]),
+      { code: 'ERR_BAD_SIGNATURE', family: 'VerificationError' },
+      `${name}: forged token`,
+    )
+  }
+}
+
+/**
+ * For runtimes on the Node entries: what the runtime makes, with the sync primitives and the async
+ * twins, opens on Node (each backend) and is byte-identical where deterministic: signed values,
+ * tokens at a fixed clock, and seals with a given nonce (`sealWithNonce` of keycard/testing).
+ * @example
+ * await nodeEntryToNode(t, server.call)
+ */
+export async function nodeEntryToNode(t: ExecutionContext, call: Call): Promise<void> {
+  const made = async (fn: string, args: unknown[]) => (await call(fn, args)).value as string
+  const signed = await made('sign', ['user-42', SECRET, { purpose: 'uid' }])
+  const signedAsync = await made('signAsync', ['user-42', SECRET, { purpose: 'uid' }])
+  const cookieSig = await made('sign', ['s:abc', SECRET, { format: 'cookie-signature' }])
+  const fixedOptions = { purpose: 'session', now: NOW, ttl: 3_600_000 }
+  const sealedFixed = await made('sealWithNonce', [DATA, SECRET, fixedOptions, NONCE])
+  const sealed = await made('seal', [DATA, SECRET, { purpose: 'session' }])
+  const sealedAsync = await made('sealAsync', [BYTES, [SECRET_2, SECRET]])
+  const token = await made('signToken', [{ uid: 42 }, SECRET, { purpose: 'api', now: NOW }])
+  const tokenAsync = await made('signTokenAsync', [{ uid: 42 }, SECRET, { purpose: 'api', now: NOW }])
+  const csrf = await made('createCsrfToken', ['sid-1', SECRET])
+  for (const backend of both) {
+    const name = backend.name
+    t.is(
+      signed,
+      on(backend, () => sign('user-42', SECRET, { purpose: 'uid' })),
+      `${name}: signed, byte-identical`,
+    )
+    t.is(signedAsync, signed, `${name}: signAsync, byte-identical`)
+    t.is(
+      cookieSig,
+      on(backend, () => sign('s:abc', SECRET, { format: 'cookie-signature' })),
+      `${name}: cookie-signature`,
+    )
+    t.is(
+      sealedFixed,
+      on(backend, () => sealWithNonce(DATA, SECRET, fixedOptions, NONCE)),
+      `${name}: sealed with a given nonce, byte-identical`,
+    )
+    t.deepEqual(
+      on(backend, () => unseal(sealed, SECRET, { purpose: 'session' })),
+      DATA,
+      `${name}: sealed`,
+    )
+    t.deepEqual(new Uint8Array(on(backend, () => unseal(sealedAsync, SECRET_2)) as Uint8Array), BYTES, `${name}: sealAsync`)
+    t.is(
+      token,
+      on(backend, () => signToken({ uid: 42 }, SECRET, { purpose: 'api', now: NOW })),
+      `${name}: token, byte-identical`,
+    )
+    t.is(tokenAsync, token, `${name}: signTokenAsync, byte-identical`)
+    t.true(
+      on(backend, () => verifyCsrfToken(csrf, 'sid-1', SECRET)),
+      `${name}: csrf`,
+    )
+  }
+}
+
+/** The `name=value` of the session cookie a response sets, or undefined. */
+function sessionCookie(response: Response): string | undefined {
+  const set = response.headers.getSetCookie().find((cookie) => cookie.startsWith('keycard='))
+  return set?.split(';')[0]
+}
+
+/**
+ * A keycard/fetch session cookie (the default cookie store) goes both ways between the runtime's
+ * server and keycard/fetch on Node (the backend of this run): each side reads the other's
+ * `views` and sets the next. A cookie one byte off is a new session there, not an error.
+ * @example
+ * await sessionInterop(t, server.origin)
+ */
+export async function sessionInterop(t: ExecutionContext, origin: string): Promise<void> {
+  const sessions = session<{ views?: number }>({ secret: SECRET })
+  const inRuntime = async (cookie?: string) => {
+    const response = await fetch(`${origin}/views`, { headers: cookie === undefined ? {} : { cookie } })
+    return { views: await response.text(), cookie: sessionCookie(response) }
+  }
+  const onNode = async (cookie?: string) => {
+    const s = await sessions.load(new Request('http://127.0.0.1/views', { headers: cookie === undefined ? {} : { cookie } }))
+    s.views = (s.views ?? 0) + 1
+    const response = await sessions.commit(s, new Response(String(s.views)))
+    return { views: await response.text(), cookie: sessionCookie(response) }
+  }
+  const first = await inRuntime()
+  t.is(first.views, '1', 'a request with no cookie: a new session there')
+  t.truthy(first.cookie, 'the runtime sets the session cookie')
+  const second = await onNode(first.cookie)
+  t.is(second.views, '2', "Node reads the runtime's cookie")
+  t.is((await inRuntime(second.cookie)).views, '3', "the runtime reads Node's cookie")
+  const fresh = await onNode()
+  t.is((await inRuntime(fresh.cookie)).views, '2', 'a session begun on Node goes on there')
+  const cookie = first.cookie as string
+  const tampered = `${cookie.slice(0, -1)}${cookie.endsWith('A') ? 'B' : 'A'}`
+  t.is((await inRuntime(tampered)).views, '1', 'a tampered cookie: a new session, not an error')
 }
