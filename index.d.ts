@@ -70,13 +70,20 @@ export declare function cachePeek(cache: ExternalObject<'Cache'>, key: string): 
 /** Ms until `key` expires; Infinity when it never does; 0 when absent. */
 export declare function cacheRemainingTtl(cache: ExternalObject<'Cache'>, key: string): number
 
-/** Stores bytes; false when larger than the cache's `maxBytes`. */
+/**
+ * Stores bytes; false when larger than the cache's `maxBytes`; a key with a lone surrogate is
+ * refused as in `cache_set_text`.
+ */
 export declare function cacheSetBytes(cache: ExternalObject<'Cache'>, key: string, data: Uint8Array, ttl: number): boolean
 
 /** Test hook: the cache's clock reads `now` ms (null: the real clock again). */
 export declare function cacheSetTestNow(cache: ExternalObject<'Cache'>, now: number | null): void
 
-/** Stores text (`kind` 1) or JSON text (3); false when larger than the cache's `maxBytes`. */
+/**
+ * Stores text (`kind` 1) or JSON text (3); false when larger than the cache's `maxBytes`. A lone
+ * surrogate in the key or the text is refused here (ERR_INVALID_ARGUMENT, nothing stored, no
+ * purge), so the TS layer does not scan either string first.
+ */
 export declare function cacheSetText(cache: ExternalObject<'Cache'>, key: string, kind: number, text: string, ttl: number): boolean
 
 export declare function cacheSize(cache: ExternalObject<'Cache'>): number

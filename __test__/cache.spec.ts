@@ -7,7 +7,7 @@ import { threadId } from 'node:worker_threads'
 import test, { type ExecutionContext } from 'ava'
 import { setCacheClockForTests } from '../src/cache'
 import { Cache, type CacheOptions, type CacheStats, FormatError, ParameterError } from '../src/index'
-import { t_ } from './helpers/backends'
+import { both, on, t_ } from './helpers/backends'
 
 /** A fixed clock: every cache here starts at this ms. */
 const T0 = 1_700_000_000_000
@@ -1112,4 +1112,80 @@ test(t_('cache: unknown option names are refused with a hint, never ignored'), (
   for (const [options, message] of cases) {
     t.throws(() => new Cache(options as CacheOptions), { code: 'ERR_INVALID_ARGUMENT', message })
   }
+})
+
+test(t_('cache: a set over a held key, with an equal, longer or shorter value, keeps bytes, recency and TTL right'), (t) => {
+  // Natively an equal-length value is written over the old one and any other resizes its
+  // allocation in place; the fallback stores the new string. Both must count the same.
+  const { cache, advance } = clocked({ maxSize: 2 })
+  const key = 'a key longer than twenty-three bytes'
+  cache.set(key, 'v1', { ttl: 100 })
+  cache.set('b', 'x')
+  advance(60)
+  cache.set(key, 'v1', { ttl: 100 }) // the same value: still a new TTL, and now the most recent
+  t.is(cache.getRemainingTTL(key), 100)
+  cache.set('c', 'y') // evicts b, the least recent, not the key just set again
+  t.deepEqual(held(cache, [key, 'b', 'c']), [key, 'c'])
+  for (const value of ['v2', 'a much longer value than the first one', '', 'é€𝄞', 'v1']) {
+    cache.set(key, value)
+    t.is(cache.get(key), value)
+    t.is(cache.stats().bytes, utf8Length(key) + utf8Length(value) + 2) // + 'c' and 'y'
+  }
+  t.is(cache.getRemainingTTL(key), Number.POSITIVE_INFINITY) // the last set had no TTL
+  cache.set(key, Buffer.from([1, 2, 3]))
+  t.deepEqual(cache.get(key), Buffer.from([1, 2, 3]))
+  cache.set(key, { n: 1 })
+  t.deepEqual(cache.get(key), { n: 1 })
+  t.is(cache.stats().bytes, utf8Length(key) + '{"n":1}'.length + 2)
+  t.is(cache.size, 2)
+})
+
+test(t_('cache: keys alike in their first bytes and strings of every length near the native fast paths round trip'), (t) => {
+  // Native entries keep a key's first 23 bytes inline and read keys of up to 64 UTF-16 units and
+  // strings of up to 255 without allocating, converting ASCII 16 units at a time: keys and
+  // values around each edge, with a non-ASCII character or a lone surrogate around a block edge.
+  const cache = new Cache<string>({ maxSize: 100_000 })
+  const stored = new Map<string, string>()
+  for (const n of [1, 15, 16, 17, 22, 23, 24, 31, 32, 33, 63, 64, 65, 66, 130, 254, 255, 256, 257, 300]) {
+    for (const at of [0, n - 17, n - 16, n - 15, n - 1]) {
+      if (at < 0) continue
+      const plain = 'k'.repeat(n)
+      for (const odd of ['x', 'é', '€', '\u{1D11E}']) {
+        const key = plain.slice(0, at) + odd + plain.slice(at + 1)
+        const value = `${key}=${n}:${at}`
+        cache.set(key, value)
+        stored.set(key, value)
+      }
+      const bad = `${plain.slice(0, at)}\uD800${plain.slice(at + 1)}`
+      t.throws(() => cache.set(bad, 'v'), invalid)
+      t.throws(() => cache.set('ok', bad), invalid)
+      t.is(cache.get(bad), undefined)
+    }
+  }
+  t.is(cache.size, stored.size)
+  for (const [key, value] of stored) t.is(cache.get(key), value)
+  t.false(cache.has('ok'))
+})
+
+test('cache: a lone surrogate in a set is refused with one code and message on both backends', (t) => {
+  const seen = both.map((be) =>
+    on(be, () => {
+      const cache = new Cache({ maxSize: 10 })
+      const refusals = [
+        () => cache.set('k\uD800', 'v'),
+        () => cache.set('k', 'v\uDFFF'),
+        () => cache.set('\uDFFF', Buffer.from('v')),
+      ]
+      return refusals.map((set) => {
+        const err = t.throws(set, invalid)
+        return `${err?.code}: ${err?.message}`
+      })
+    }),
+  )
+  t.deepEqual(seen[0], [
+    'ERR_INVALID_ARGUMENT: cache keys must not hold lone surrogates',
+    'ERR_INVALID_ARGUMENT: cache strings must not hold lone surrogates',
+    'ERR_INVALID_ARGUMENT: cache keys must not hold lone surrogates',
+  ])
+  for (const other of seen) t.deepEqual(other, seen[0])
 })

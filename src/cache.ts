@@ -79,20 +79,6 @@ function checkKey(key: unknown): asserts key is string {
 }
 
 /**
- * Stored keys and strings must be well-formed UTF-16: the native cache stores UTF-8, which cannot
- * carry a lone surrogate, and replacing it with U+FFFD would make 'k\uD800' and 'k\uFFFD' one
- * key there and two here. `set` refuses them on both backends; lookups of such a key simply miss
- * (it can never have been stored), without paying for the check.
- */
-function checkStored(key: string, kind: number, payload: string | Uint8Array): void {
-  if (!key.isWellFormed()) throw createError('ERR_INVALID_ARGUMENT', 'cache keys must not hold lone surrogates')
-  // JSON text is always well-formed: JSON.stringify escapes lone surrogates.
-  if (kind === KIND_TEXT && !(payload as string).isWellFormed()) {
-    throw createError('ERR_INVALID_ARGUMENT', 'cache strings must not hold lone surrogates')
-  }
-}
-
-/**
  * A lower bound of the entry's bytes (docs/CACHE.md, "Values"), in O(1): a UTF-16 code unit is
  * at least one UTF-8 byte, so over `maxBytes` here means over `maxBytes` for certain.
  */
@@ -219,14 +205,15 @@ export class Cache<V = unknown> {
       kind = KIND_JSON
       payload = toJson(value)
     }
-    // Certainly over maxBytes: refused before any O(n) work (the well-formedness scans below, the
+    // Certainly over maxBytes: refused before any O(n) work (the cores' well-formedness scans, the
     // UTF-8 copy into native memory), so a 100 MB key costs nothing. `size()` still runs rule 1's
     // purge of expired entries, as the core's own refusal of an oversized entry does.
     if (this.maxBytes !== undefined && leastBytes(key, payload) > this.maxBytes) {
       this.#core.size()
       throw tooLarge(key)
     }
-    checkStored(key, kind, payload)
+    // Lone surrogates in the key or a string are refused by the core (ERR_INVALID_ARGUMENT):
+    // natively while the binding converts the strings, so a set scans neither string here.
     if (!this.#core.set(key, kind, payload, ttl)) throw tooLarge(key)
     return this
   }

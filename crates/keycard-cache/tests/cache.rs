@@ -115,3 +115,53 @@ fn a_poisoned_cache_is_emptied_not_trusted() {
     assert!(c.set(b"k", 1, b"again", Ttl::Default));
     assert_eq!(text(&c, "k").as_deref(), Some("again"));
 }
+
+#[test]
+fn keys_alike_in_their_first_bytes_stay_distinct() {
+    // Entries keep a key's first 23 bytes inline and compare the rest from their allocation:
+    // keys equal up to and past that point, or of other lengths, must never match each other.
+    let c = cache(1000, 0, 0);
+    let base = "k".repeat(40);
+    let mut keys = vec![String::new(), "a".into(), "a\0".into()];
+    for n in [22, 23, 24, 25, 40] {
+        keys.push(base[..n].to_string());
+        keys.push(format!("{}x", &base[..n - 1]));
+    }
+    for (i, key) in keys.iter().enumerate() {
+        assert!(c.set(key.as_bytes(), 1, i.to_string().as_bytes(), Ttl::Default));
+    }
+    assert_eq!(c.len(), keys.len() as u64);
+    for (i, key) in keys.iter().enumerate() {
+        assert_eq!(text(&c, key), Some(i.to_string()), "{key:?}");
+    }
+    assert!(!c.has(&base.as_bytes()[..21]));
+    assert!(!c.has(format!("{base}k").as_bytes()));
+    // The table compares keys only when 7 bits of their hashes agree: thousands of keys of one
+    // length that share their first 30 bytes make such comparisons certain to happen.
+    let many = cache(10_000, 0, 0);
+    let key = |i: usize| format!("{}{i:06}", "p".repeat(30));
+    for i in 0..5000 {
+        assert!(many.set(key(i).as_bytes(), 1, i.to_string().as_bytes(), Ttl::Default));
+    }
+    assert_eq!(many.len(), 5000);
+    for i in 0..5000 {
+        assert_eq!(text(&many, &key(i)), Some(i.to_string()));
+    }
+}
+
+#[test]
+fn replacing_with_a_longer_or_shorter_value_keeps_the_key_and_the_byte_count() {
+    let c = cache(10, 0, 0);
+    let key = "a-key-longer-than-the-inline-prefix";
+    for value in ["mid-size", "a much longer value than before", "", "x", "mid-size"] {
+        assert!(c.set(key.as_bytes(), 1, value.as_bytes(), Ttl::Default));
+        assert_eq!(text(&c, key).as_deref(), Some(value));
+        assert_eq!(c.stats().bytes, (key.len() + value.len()) as u64);
+    }
+    assert!(c.set(b"short", 1, b"v", Ttl::Default));
+    assert_eq!(
+        c.stats().bytes,
+        (key.len() + "mid-size".len() + "short".len() + 1) as u64
+    );
+    assert_eq!(c.len(), 2);
+}

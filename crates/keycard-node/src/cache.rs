@@ -10,14 +10,52 @@ use std::sync::Arc;
 
 use keycard_cache::{open_named, Cache, Config, Ttl};
 use napi::bindgen_prelude::*;
-use napi::{Env, JsString};
+use napi::{check_status, sys, Env, JsString};
 use napi_derive::napi;
 
-use crate::cache_key::Key;
+use crate::cache_key::{Key, Text};
 use crate::error::map_code;
 use crate::outcomes::{KIND_BYTES, KIND_JSON, KIND_TEXT};
 
 type Handle = External<Arc<Cache>>;
+
+/// A cache handle argument. Read here rather than as `&External<Arc<Cache>>`, whose napi-rs
+/// conversion opens a borrow-tracking scope on every call (a heap allocation, thread-local lists
+/// and a teardown: about a tenth of a cache `set`). That tracking guards `&mut` access; a cache
+/// is only ever used through `&Cache`, behind its own lock, so it guards nothing here. The type
+/// check stays: napi-rs' registry of live externals made by this addon.
+pub struct CacheArg(&'static Cache);
+
+impl std::ops::Deref for CacheArg {
+    type Target = Cache;
+
+    fn deref(&self) -> &Cache {
+        self.0
+    }
+}
+
+impl FromNapiValue for CacheArg {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
+        let mut data = std::ptr::null_mut();
+        // SAFETY: `env` and `value` are the handles napi passed to this call; `data` is a valid
+        // out-pointer. A value that is not an external makes napi return an error status.
+        check_status!(
+            unsafe { sys::napi_get_value_external(env, value, &mut data) },
+            "not a cache handle"
+        )?;
+        // SAFETY: `inner_from_raw` dereferences `data` only once it has found it in napi-rs'
+        // registry of live `External<Arc<Cache>>` payloads created by this addon, so a foreign
+        // external, or one of another type, is refused rather than read. The reference does not
+        // outlive this call (no binding function keeps it): until the call returns, the JS handle
+        // it was passed as keeps the external alive, so its finalizer (which drops the Arc)
+        // cannot run while the reference is in use. Hence the `'static`, which is never relied on
+        // beyond the call.
+        match unsafe { External::<Arc<Cache>>::inner_from_raw(data) } {
+            Some(cache) => Ok(CacheArg(cache)),
+            None => Err(Error::new(Status::InvalidArg, "not a cache handle")),
+        }
+    }
+}
 
 /// A TTL argument from JS: -1 = the cache's default, 0 = never, else whole milliseconds.
 fn ttl_of(ms: f64) -> Ttl {
@@ -71,7 +109,7 @@ fn to_js<'env>(env: &'env Env, stored: &[u8]) -> Result<Either<JsString<'env>, B
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
 pub fn cache_get<'env>(
     env: &'env Env,
-    cache: &Handle,
+    cache: CacheArg,
     key: Key,
 ) -> Result<Option<Either<JsString<'env>, BufferSlice<'env>>>> {
     let Some(key) = key.bytes() else {
@@ -85,7 +123,7 @@ pub fn cache_get<'env>(
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
 pub fn cache_peek<'env>(
     env: &'env Env,
-    cache: &Handle,
+    cache: CacheArg,
     key: Key,
 ) -> Result<Option<Either<JsString<'env>, BufferSlice<'env>>>> {
     let Some(key) = key.bytes() else {
@@ -95,35 +133,48 @@ pub fn cache_peek<'env>(
     cache.peek(key, |stored| to_js(env, stored)).transpose()
 }
 
-/// Stores text (`kind` 1) or JSON text (3); false when larger than the cache's `maxBytes`.
+/// A set refused for a lone surrogate, which stored UTF-8 cannot carry (see cache_key.rs). Same
+/// code and text as the fallback's refusal (src/backend/fallback/cache.ts), which the TS layer
+/// rewraps as a `KeycardError`. Only bad input reaches this: the hot path returns a boolean.
+fn ill_formed(what: &str) -> Error<&'static str> {
+    map_code(
+        "ERR_INVALID_ARGUMENT",
+        format!("cache {what} must not hold lone surrogates"),
+    )
+}
+
+/// Stores text (`kind` 1) or JSON text (3); false when larger than the cache's `maxBytes`. A lone
+/// surrogate in the key or the text is refused here (ERR_INVALID_ARGUMENT, nothing stored, no
+/// purge), so the TS layer does not scan either string first.
 #[napi(
     catch_unwind,
     ts_args_type = "cache: ExternalObject<'Cache'>, key: string, kind: number, text: string, ttl: number"
 )]
-pub fn cache_set_text(cache: &Handle, key: Key, kind: u32, text: String, ttl: f64) -> bool {
+pub fn cache_set_text(cache: CacheArg, key: Key, kind: u32, text: Text, ttl: f64) -> Result<bool, &'static str> {
     // Only the two text kinds, so every stored text value is valid UTF-8 including its kind byte.
     let kind = if kind == u32::from(KIND_JSON) {
         KIND_JSON
     } else {
         KIND_TEXT
     };
-    // src/cache.ts refuses ill-formed keys before calling set, so the else is unreachable.
-    key.bytes()
-        .is_some_and(|key| cache.set(key, kind, text.as_bytes(), ttl_of(ttl)))
+    let key = key.bytes().ok_or_else(|| ill_formed("keys"))?;
+    let text = text.bytes().ok_or_else(|| ill_formed("strings"))?;
+    Ok(cache.set(key, kind, text, ttl_of(ttl)))
 }
 
-/// Stores bytes; false when larger than the cache's `maxBytes`.
+/// Stores bytes; false when larger than the cache's `maxBytes`; a key with a lone surrogate is
+/// refused as in `cache_set_text`.
 #[napi(
     catch_unwind,
     ts_args_type = "cache: ExternalObject<'Cache'>, key: string, data: Uint8Array, ttl: number"
 )]
-pub fn cache_set_bytes(cache: &Handle, key: Key, data: &[u8], ttl: f64) -> bool {
-    key.bytes()
-        .is_some_and(|key| cache.set(key, KIND_BYTES, data, ttl_of(ttl)))
+pub fn cache_set_bytes(cache: CacheArg, key: Key, data: &[u8], ttl: f64) -> Result<bool, &'static str> {
+    let key = key.bytes().ok_or_else(|| ill_formed("keys"))?;
+    Ok(cache.set(key, KIND_BYTES, data, ttl_of(ttl)))
 }
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
-pub fn cache_has(cache: &Handle, key: Key) -> bool {
+pub fn cache_has(cache: CacheArg, key: Key) -> bool {
     match key.bytes() {
         Some(key) => cache.has(key),
         None => {
@@ -134,7 +185,7 @@ pub fn cache_has(cache: &Handle, key: Key) -> bool {
 }
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
-pub fn cache_delete(cache: &Handle, key: Key) -> bool {
+pub fn cache_delete(cache: CacheArg, key: Key) -> bool {
     match key.bytes() {
         Some(key) => cache.delete(key),
         None => {
@@ -145,18 +196,18 @@ pub fn cache_delete(cache: &Handle, key: Key) -> bool {
 }
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>")]
-pub fn cache_clear(cache: &Handle) {
+pub fn cache_clear(cache: CacheArg) {
     cache.clear()
 }
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>")]
-pub fn cache_size(cache: &Handle) -> f64 {
+pub fn cache_size(cache: CacheArg) -> f64 {
     cache.len() as f64
 }
 
 /// Ms until `key` expires; Infinity when it never does; 0 when absent.
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]
-pub fn cache_remaining_ttl(cache: &Handle, key: Key) -> f64 {
+pub fn cache_remaining_ttl(cache: CacheArg, key: Key) -> f64 {
     let Some(key) = key.bytes() else {
         cache.purge();
         return 0.0;
@@ -170,7 +221,7 @@ pub fn cache_remaining_ttl(cache: &Handle, key: Key) -> f64 {
 
 /// `[hits, misses, evictions, expirations, bytes, size]`.
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>")]
-pub fn cache_stats(cache: &Handle) -> Vec<f64> {
+pub fn cache_stats(cache: CacheArg) -> Vec<f64> {
     let s = cache.stats();
     [s.hits, s.misses, s.evictions, s.expirations, s.bytes, s.size]
         .iter()
@@ -180,6 +231,6 @@ pub fn cache_stats(cache: &Handle) -> Vec<f64> {
 
 /// Test hook: the cache's clock reads `now` ms (null: the real clock again).
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, now: number | null")]
-pub fn cache_set_test_now(cache: &Handle, now: Option<f64>) {
+pub fn cache_set_test_now(cache: CacheArg, now: Option<f64>) {
     cache.set_test_now(now.map(|ms| ms.max(0.0) as u64))
 }

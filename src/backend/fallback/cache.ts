@@ -11,13 +11,14 @@
  */
 
 import { createError } from '../../errors'
-import { KIND_BYTES } from '../outcomes'
+import { KIND_BYTES, KIND_TEXT } from '../outcomes'
 import type { CacheConfig, CacheCore, CachePart, CacheStats } from '../types'
 import { CacheSlots, payloadBytes } from './cache_slots'
 
 // A module-local copy of the kind: an imported binding may compile to a property read (or, under
 // esbuild's CommonJS interop, a getter call) on every use.
 const BYTES = KIND_BYTES
+const TEXT = KIND_TEXT
 
 /**
  * The real clock. Bound once: Node checks `this` on every `performance.now()` call, and with
@@ -56,6 +57,15 @@ class FallbackCache extends CacheSlots implements CacheCore {
   }
 
   set(key: string, kind: number, payload: string | Uint8Array, ttl: number): boolean {
+    // Stored keys and strings must be well-formed UTF-16: the native cache stores UTF-8, which
+    // cannot carry a lone surrogate, and replacing it with U+FFFD would make 'k\uD800' and
+    // 'k\uFFFD' one key there and two here. Refused before anything else (no purge), as natively,
+    // where the binding finds them while converting the strings; same code and text. JSON text
+    // is always well-formed (JSON.stringify escapes lone surrogates), so it is not scanned.
+    if (!key.isWellFormed()) throw createError('ERR_INVALID_ARGUMENT', 'cache keys must not hold lone surrogates')
+    if (kind === TEXT && !(payload as string).isWellFormed()) {
+      throw createError('ERR_INVALID_ARGUMENT', 'cache strings must not hold lone surrogates')
+    }
     const ttlMs = ttl < 0 ? this.#ttl : ttl
     const now = ttlMs !== 0 || this.heap.length !== 0 ? this.#now() : 0
     if (this.heap.length !== 0) this.purge(now)

@@ -12,6 +12,9 @@ import type { NativeBinding } from './load'
 type Handle = ReturnType<NativeBinding['cacheCreate']>
 
 const JSON_PREFIX = KIND_JSON
+// A module-local copy: an imported binding may compile to a property read (or, under esbuild's
+// CommonJS interop, a getter call) on every `set`.
+const BYTES = KIND_BYTES
 
 /** A stored value as the caller gave it: text as is, JSON parsed, bytes as the fresh Buffer napi made. */
 function decode(stored: string | Buffer | null): unknown {
@@ -19,6 +22,12 @@ function decode(stored: string | Buffer | null): unknown {
   if (typeof stored !== 'string') return stored
   const text = stored.slice(1)
   return stored.charCodeAt(0) === JSON_PREFIX ? JSON.parse(text) : text
+}
+
+/** A refusal thrown by the binding with a keycard code, as the `KeycardError` the fallback throws. */
+function asKeycardError(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code
+  return code === 'ERR_INVALID_ARGUMENT' ? createError(code, (err as Error).message) : err
 }
 
 class NativeCache implements CacheCore {
@@ -45,9 +54,15 @@ class NativeCache implements CacheCore {
   }
 
   set(key: string, kind: number, payload: string | Uint8Array, ttl: number): boolean {
-    return kind === KIND_BYTES
-      ? this.#binding.cacheSetBytes(this.#handle, key, payload as Uint8Array, ttl)
-      : this.#binding.cacheSetText(this.#handle, key, kind, payload as string, ttl)
+    // The binding reads the key and a text value as UTF-16 and refuses a lone surrogate while it
+    // converts them (ERR_INVALID_ARGUMENT, as the fallback), so nothing scans them here first.
+    try {
+      return kind === BYTES
+        ? this.#binding.cacheSetBytes(this.#handle, key, payload as Uint8Array, ttl)
+        : this.#binding.cacheSetText(this.#handle, key, kind, payload as string, ttl)
+    } catch (err) {
+      throw asKeycardError(err)
+    }
   }
 
   has(key: string): boolean {
