@@ -122,6 +122,7 @@ test(t_('env: good values are read; explicit options win over env'), (t) => {
     httpOnly: false,
     sameSite: 'strict',
     partitioned: false,
+    persistent: true,
   })
   const explicit = resolveOptions(
     {
@@ -142,6 +143,7 @@ test(t_('env: good values are read; explicit options win over env'), (t) => {
     httpOnly: true,
     sameSite: 'lax',
     partitioned: false,
+    persistent: true,
   })
   const defaults = resolveOptions({ secret: SECRET }, ENV)
   t.deepEqual(
@@ -214,6 +216,13 @@ const BAD_OPTIONS: Array<[unknown, string | RegExp]> = [
   [{ cookie: { secure: 'false' } }, 'cookie.secure'],
   [{ cookie: { httpOnly: 1 } }, 'cookie.httpOnly'],
   [{ cookie: { partitioned: 'yes' } }, 'cookie.partitioned'],
+  [{ cookie: { persistent: 'no' } }, 'cookie.persistent'],
+  [{ header: 'x session' }, 'header must be a header name'],
+  [{ header: '' }, 'header must be a header name'],
+  [{ header: 42 }, 'header must be a header name'],
+  [{ header: 'x-token\r\nx-evil: 1' }, 'header must be a header name'],
+  [{ header: 'Set-Cookie' }, 'header cannot be set-cookie'],
+  [{ header: 'cookie' }, 'header cannot be cookie'],
   [{ cookie: 'keycard' }, 'cookie'],
   [{ ttl: '100000d' }, /ttl reaches past the year 2106/],
   [{ ttl: 2 ** 53 }, /ttl reaches past the year 2106/],
@@ -287,8 +296,11 @@ test(
         httpOnly: true,
         sameSite: 'none',
         partitioned: true,
+        persistent: false,
       },
-      revocation: { userOf: (d) => d.user as string | undefined, generations: memoryGenerations() },
+      header: 'X-Session-Token',
+      userOf: (d) => d.user as string | undefined,
+      revocation: { generations: memoryGenerations() },
       storeTimeout: '1s',
       onInvalid: () => {},
       now: () => Date.now(),

@@ -60,7 +60,11 @@ for (const kind of CLIENT_KINDS) {
     )
     // Every master holds some of the sessions (redis-cli on one node scans only that node).
     const perNode = await Promise.all(
-      cluster.nodes.map(async (n) => (await n.cli('--scan', '--pattern', `${prefix}*`)).split('\n').filter(Boolean).length),
+      cluster.nodes.map(
+        async (n) =>
+          (await n.cli('--scan', '--pattern', `${prefix}*`)).split('\n').filter((k) => k && !k.startsWith(`${prefix}user:`))
+            .length,
+      ),
     )
     t.true(
       perNode.every((count) => count > 0),
@@ -89,5 +93,11 @@ for (const kind of CLIENT_KINDS) {
     const after = await Promise.all(browsers.map(async (b) => (await b.get<{ user: string | null }>('/whoami')).body.user))
     for (const [i, user] of after.entries()) t.is(user, i % 4 < 2 ? null : `u${i}`, `session ${i}`)
     for (const [i, id] of ids.entries()) t.is((await store.get(id)) === undefined, i % 4 === 1, `stored session ${i}`)
+    // A user's sessions, listed from the user's set in another slot than the session (INDEX, then the write).
+    t.deepEqual(
+      (await app.manager.listSessions('u2')).map((s) => s.id),
+      [ids[2]],
+    )
+    t.deepEqual(await app.manager.listSessions('u1'), [])
   })
 }

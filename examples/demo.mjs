@@ -6,8 +6,8 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express from 'express'
-import { backend, createCsrfToken, hashPassword, verifyCsrfToken, verifyPassword } from 'keycard'
-import { commitSession, session } from 'keycard/express'
+import { backend, hashPassword, verifyPassword } from 'keycard'
+import { commitSession, csrf, session } from 'keycard/express'
 import { memoryGenerations, memoryStore } from 'keycard/sessions'
 import { benchPage, chartFile } from './demo/bench.mjs'
 import { contextOf, onInvalid, sessions, timedCommit } from './demo/context.mjs'
@@ -43,11 +43,11 @@ const STORE_COOKIE = 'demo-store'
 const storeOf = (req) =>
   parseCookieHeader(req.headers.cookie).some((c) => c.name === STORE_COOKIE && c.value === 'memory') ? 'memory' : 'cookie'
 
-// A CSRF token is bound to the session id, so that id has to outlive this response. A new session
-// nobody wrote to is not saved (saveUninitialized: false), so record when it started.
+// A CSRF token bound to this session: csrfToken() also marks a brand-new session to be saved, so
+// the form on its first page verifies. The panel shows when the session started (recorded here).
 function csrfToken(req) {
   req.session.startedAt ??= new Date().toISOString()
-  return createCsrfToken(req.session.id, undefined, keyOptions)
+  return req.session.csrfToken()
 }
 const csrfField = (req, token = csrfToken(req)) => html`<input type="hidden" name="_csrf" value="${token}">`
 
@@ -119,10 +119,9 @@ app.use(express.urlencoded({ extended: false, limit: '32kb' }))
 
 // Every POST needs a token made for this session: another site can make the browser post here,
 // with its cookies, but cannot read a token out of our pages.
-app.use((req, res, next) => {
-  if (req.method !== 'POST' || verifyCsrfToken(req.body?._csrf, req.session.id, undefined, keyOptions)) return next()
-  return render(req, res, { status: 403, title: 'Forbidden', body: html`<p class="error">Missing or invalid CSRF token.</p>` })
-})
+// keycard/express's csrf(): the x-csrf-token header or the _csrf form field, checked against this
+// session; a refusal is a CsrfError (ERR_CSRF, 403), rendered by the error handler below.
+app.use(csrf())
 
 app.get('/', (req, res) => {
   req.session.visits = (req.session.visits ?? 0) + 1
@@ -229,6 +228,10 @@ app.post('/note', (req, res) => {
 app.get('/bench', (req, res) => render(req, res, benchPage()))
 
 // A session over the cookie store's maxBytes fails when it is saved (ERR_TOO_LARGE), not silently.
+app.use((err, req, res, next) => {
+  if (err.code !== 'ERR_CSRF' || !req.session) return next(err)
+  return render(req, res, { status: 403, title: 'Forbidden', body: html`<p class="error">Missing or invalid CSRF token.</p>` })
+})
 app.use((err, req, res, _next) => {
   const status = err.code === 'ERR_TOO_LARGE' ? 413 : (err.status ?? 500)
   if (!req.session)

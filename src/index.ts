@@ -21,6 +21,14 @@ export { type BackendInfo, backend } from './backend'
 export { Cache, type CacheOptions, type CacheSetOptions, type CacheStats } from './cache'
 export { createCsrfToken, verifyCsrfToken } from './csrf'
 export {
+  type CacheEvictMessage,
+  CHANNELS,
+  type SessionCommitMessage,
+  type SessionEventMessage,
+  type SessionInvalidMessage,
+  type StoreErrorMessage,
+} from './diagnostics'
+export {
   AbortError,
   BackendError,
   ClaimError,

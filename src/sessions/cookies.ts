@@ -156,11 +156,12 @@ export function serializeCookie(name: string, value: string, attributes: CookieA
 }
 
 /**
- * Writes the Set-Cookie lines of one session cookie; see {@link cookieWriter}.
+ * Writes the Set-Cookie lines of one session cookie; see {@link cookieWriter}. `maxAge` undefined
+ * writes a browser-session cookie (no Expires, no Max-Age).
  * @example
  * const line: CookieWriter = cookieWriter('keycard', { path: '/' })
  */
-export type CookieWriter = (name: string, value: string, maxAge: number, now: number) => string
+export type CookieWriter = (name: string, value: string, maxAge: number | undefined, now: number) => string
 
 /**
  * A writer for the lines of one session cookie (`name`, `name.1`…): the same bytes as
@@ -187,6 +188,8 @@ export function cookieWriter(name: string, attributes: CookieAttributes): Cookie
   let second = -1
   let expires = ''
   return (cookieName, value, maxAge, now) => {
+    // A browser-session cookie: the browser forgets it when it closes (`setPersistent(false)`).
+    if (maxAge === undefined) return `${cookieName}=${value}${head}${tail}`
     if (!Number.isSafeInteger(maxAge) || maxAge < 0) invalid('cookie maxAge must be whole seconds >= 0')
     // As expiryAttributes: clearing uses the epoch; Expires has whole-second resolution.
     const at = maxAge === 0 ? 0 : now + maxAge * 1000

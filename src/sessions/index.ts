@@ -15,3 +15,4 @@ export { type ExpressSessionRecord, type ExpressSessionStore, fromExpressSession
 export { type MemoryStoreOptions, memoryStore } from './stores/memory'
 export { checkedRecord, decodeRecord, encodeRecord } from './stores/record'
 export type { CookieStore, ServerStore, SessionChanges, SessionMeta, SessionStore, StoredSession } from './stores/types'
+export type { SessionHealth, UserSession } from './users'

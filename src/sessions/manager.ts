@@ -13,11 +13,12 @@
  * reason goes to `onInvalid`. Only a failing store throws (`ERR_STORE_UNAVAILABLE`).
  */
 
+import { publish, type SessionEventMessage, storeName } from '../diagnostics'
 import { createError } from '../errors'
 import { cookieCount, isSessionCookie } from './chunks'
 import { parseCookies } from './cookies'
 import { SessionMigration } from './migrate'
-import { type ResolvedOptions, resolveOptions, type SessionOptions } from './options'
+import { LATEST_EXPIRY_MS, type ResolvedOptions, resolveOptions, type SessionOptions } from './options'
 import { changesBetween, dataToFields, dataToJson, fieldsToJson } from './serialize'
 import {
   type DataRecord,
@@ -31,9 +32,20 @@ import {
 } from './session'
 import { storeCall } from './store_call'
 import type { SessionChanges, SessionStore, StoredSession } from './stores/types'
-import { type SessionTransport, signedSample, type TransportSettings } from './transport'
+import { type OpenedSession, type SessionTransport, signedSample, type TransportSettings } from './transport'
 import { CookieTransport, valueRoom } from './transport_cookie'
 import { ServerTransport } from './transport_server'
+import {
+  isLive,
+  type ListingStore,
+  listingStore,
+  type SessionHealth,
+  storeHealth,
+  toUserSession,
+  type UserSession,
+  userId,
+  userOfData,
+} from './users'
 
 /** The data as the store will hold it, and what changed since load (partial stores only). */
 interface Snapshot {
@@ -42,11 +54,16 @@ interface Snapshot {
   changes: SessionChanges | null
 }
 
+/** No chunk cookies: what a header-carried session is opened with. */
+const NO_COOKIES: ReadonlyMap<string, string> = new Map()
+
 /** The transport for `store`: the one place the store's kind is asked. */
 function transportFor(store: SessionStore, settings: TransportSettings, options: ResolvedOptions, now: number): SessionTransport {
   // Keys for this purpose are derived now: a cookie name too long to be one fails at start-up.
   const signedId = signedSample(settings.keyring, settings.purpose)
-  const room = valueRoom(settings.name, settings.attributes, options.ttl, now)
+  // Measured with the longest Max-Age any session can get (`session.setTtl` up to 2106), not the
+  // `ttl` option's: a "remember me" session's Set-Cookie lines must fit 4096 bytes too.
+  const room = valueRoom(settings.name, settings.attributes, Math.max(options.ttl, LATEST_EXPIRY_MS - now), now)
   if (store.kind === 'cookie') return new CookieTransport(settings, store, room)
   return new ServerTransport(settings, store, options.storeTimeout, signedId.length, room)
 }
@@ -58,6 +75,8 @@ export class SessionManager<T extends object = SessionData> {
   readonly #now: () => number
   /** The `migrateFrom` option's zero-logout migration (migrate.ts); null, and no work, without it. */
   readonly #migration: SessionMigration | null
+  /** The `header` option (lowercased), or null: then nothing on the request path looks at headers. */
+  readonly #header: string | null
 
   constructor(options: SessionOptions = {}) {
     this.options = resolveOptions(options)
@@ -77,17 +96,54 @@ export class SessionManager<T extends object = SessionData> {
         partitioned: cookie.partitioned,
       },
       onInvalid: this.options.onInvalid,
+      persistent: cookie.persistent,
     }
+    this.#header = this.options.header
     this.#transport = transportFor(this.options.store, settings, this.options, this.#now())
+    this.events = Object.freeze({ store: storeName(this.options.store), cookie: cookie.name })
   }
+
+  /**
+   * This manager in diagnostics messages (`keycard:session:*`, docs/OBSERVABILITY.md): its store's
+   * kind and its cookie's name. Frozen, and the same object in every message.
+   */
+  readonly events: SessionEventMessage
 
   get cookieName(): string {
     return this.options.cookie.name
   }
 
-  /** The session of a request, from its Cookie header(s). */
-  async load(cookieHeader: string | string[] | undefined): Promise<Session<T>> {
-    return this.loadMaybeSync(cookieHeader)
+  /**
+   * The `header` option, lowercased: the request and response header that may carry the session
+   * instead of the cookie; null without it. Adapters read that request header only when this is set.
+   * @example
+   * const value = manager.headerName === null ? undefined : req.headers[manager.headerName]
+   */
+  get headerName(): string | null {
+    return this.#header
+  }
+
+  /**
+   * The session of a request, from its Cookie header(s), or, with the `header` option and no
+   * session cookie, from `headerValue` (that request header's value; '' or absent: none yet).
+   * @example
+   * const s = await manager.load(req.headers.cookie, req.headers['x-session-token'])
+   */
+  async load(cookieHeader: string | string[] | undefined, headerValue?: string | string[]): Promise<Session<T>> {
+    return this.loadMaybeSync(cookieHeader, headerValue)
+  }
+
+  /**
+   * After `commit`, what the response sends in the `header` option's header: the session's new
+   * value, '' when it ended (destroyed, or refused: the client should forget its value), or
+   * undefined when nothing is to be sent (the session came in the cookie, or did not change).
+   * @example
+   * const cookies = await manager.commit(s)
+   * const value = manager.responseHeader(s)
+   * if (value !== undefined) res.setHeader(manager.headerName, value)
+   */
+  responseHeader(session: Session<T>): string | undefined {
+    return this.#stateOf(session).headerOut
   }
 
   /**
@@ -99,15 +155,37 @@ export class SessionManager<T extends object = SessionData> {
    * const loaded = manager.loadMaybeSync(req.headers.cookie)
    * const session = loaded instanceof Promise ? await loaded : loaded
    */
-  loadMaybeSync(cookieHeader: string | string[] | undefined): Session<T> | Promise<Session<T>> {
+  loadMaybeSync(cookieHeader: string | string[] | undefined, headerValue?: string | string[]): Session<T> | Promise<Session<T>> {
     const name = this.options.cookie.name
     const cookies = parseCookies(cookieHeader, (n) => isSessionCookie(n, name))
     const now = this.#now()
     const value = cookies.get(name)
-    if (value === undefined) return this.#begin(cookieHeader, cookies, null, false, now)
+    if (value === undefined) {
+      // The header is looked at only without the session cookie, and only with the option.
+      if (headerValue !== undefined && this.#header !== null) return this.#loadHeader(cookieHeader, headerValue, now)
+      return this.#begin(cookieHeader, cookies, null, false, now)
+    }
     const opened = this.#transport.open(value, cookies, now)
     if (opened instanceof Promise) return opened.then((stored) => this.#checked(cookieHeader, cookies, stored, now))
     return this.#checked(cookieHeader, cookies, opened, now)
+  }
+
+  /**
+   * A session carried in the `header` option's header: one value, never chunked (no chunk cookies
+   * are consulted, so a `N*` value is refused as malformed). An empty value is a client asking
+   * for header mode before it has a session.
+   */
+  #loadHeader(
+    cookieHeader: string | string[] | undefined,
+    headerValue: string | string[],
+    now: number,
+  ): Session<T> | Promise<Session<T>> {
+    // Node joins a repeated custom header with ', '; an array (or a joined value) is never one session.
+    const value = typeof headerValue === 'string' ? headerValue : headerValue.length === 1 ? String(headerValue[0]) : ','
+    if (value === '') return this.#begin(cookieHeader, NO_COOKIES, null, false, now, true)
+    const opened = this.#transport.open(value, NO_COOKIES, now)
+    if (opened instanceof Promise) return opened.then((stored) => this.#checked(cookieHeader, NO_COOKIES, stored, now, true))
+    return this.#checked(cookieHeader, NO_COOKIES, opened, now, true)
   }
 
   /** The opened record through the expiry, lifetime and revocation checks, then the session. */
@@ -116,12 +194,13 @@ export class SessionManager<T extends object = SessionData> {
     cookies: ReadonlyMap<string, string>,
     opened: StoredSession | null,
     now: number,
+    viaHeader = false,
   ): Session<T> | Promise<Session<T>> {
     const checked = opened === null ? null : this.#check(opened, now)
     if (checked instanceof Promise) {
-      return checked.then((stored) => this.#begin(cookieHeader, cookies, stored, stored === null, now))
+      return checked.then((stored) => this.#begin(cookieHeader, cookies, stored, stored === null, now, viaHeader))
     }
-    return this.#begin(cookieHeader, cookies, checked, checked === null, now)
+    return this.#begin(cookieHeader, cookies, checked, checked === null, now, viaHeader)
   }
 
   /** The request's session from its checked record (null: a fresh one; `refused`: a cookie was refused). */
@@ -131,8 +210,9 @@ export class SessionManager<T extends object = SessionData> {
     stored: StoredSession | null,
     refused: boolean,
     now: number,
+    viaHeader = false,
   ): Session<T> | Promise<Session<T>> {
-    const sent = cookies.has(this.options.cookie.name)
+    const sent = viaHeader ? stored !== null || refused : cookies.has(this.options.cookie.name)
     let data: DataRecord | null = null
     if (stored !== null) {
       try {
@@ -148,7 +228,10 @@ export class SessionManager<T extends object = SessionData> {
       isNew: data === null,
       loadedJson: data && stored ? stored.dataJson : '{}',
       flashChanged: false,
-      touched: false,
+      // Key rotation: a session opened under an older key is written again (re-sealed, or its id
+      // re-signed) under the current one, even unchanged, so the old key can be retired after one
+      // idle timeout instead of lasting as long as the sessions that still carry it.
+      touched: data !== null && (stored as OpenedSession | null)?.stale === true,
       retired: [],
       destroyed: false,
       save: () => this.#save(state),
@@ -160,11 +243,15 @@ export class SessionManager<T extends object = SessionData> {
       lost: false,
       exposed: false,
       loadedFields: data && stored ? (stored.fields ?? null) : null,
+      lifetimeSet: false,
+      viaHeader,
+      headerOut: undefined,
     }
     // Migration hook (migrate.ts): a request with no keycard cookie at all may carry an old
     // express-session session, which becomes this new session's data. Never when a keycard cookie
-    // was sent, even a refused one: an expired or revoked session must not come back that way.
-    if (this.#migration !== null && cookies.size === 0) {
+    // was sent, even a refused one: an expired or revoked session must not come back that way;
+    // nor in header mode, whose client chose its session by the header.
+    if (this.#migration !== null && cookies.size === 0 && !viaHeader) {
       return this.#migration.load(cookieHeader, state, now).then(() => sessionObject<T>(state))
     }
     return sessionObject<T>(state)
@@ -218,16 +305,26 @@ export class SessionManager<T extends object = SessionData> {
   /** `#commit` once the ids this request retired are deleted. */
   #commitRetired(state: SessionState, snapshot: Snapshot, now: number): string[] | Promise<string[]> {
     const hasFlash = state.meta.f !== undefined && Object.keys(state.meta.f).length > 0
-    if (state.isNew && snapshot.json === '{}' && !hasFlash && !this.options.saveUninitialized) {
+    // A CSRF token handed out for this id (session.csrfToken()) keeps even an empty new session.
+    const pinned = state.csrf !== undefined && state.csrf.id === state.meta.id
+    const keep = hasFlash || state.lifetimeSet || pinned || this.options.saveUninitialized
+    if (state.isNew && snapshot.json === '{}' && !keep) {
       const clear = state.destroyed || state.refused
       state.destroyed = false
       state.refused = false
-      return clear ? this.#transport.clear(0, state.cookieCount, now) : []
+      if (!clear) return []
+      // Header mode: an empty value tells the client to forget the one it holds.
+      if (state.viaHeader) {
+        state.headerOut = ''
+        return []
+      }
+      return this.#transport.clear(0, state.cookieCount, now)
     }
     const changed = this.#changed(state, snapshot) || state.flashChanged
     const rolling = this.options.rolling
-    const renew = rolling === true || (rolling === 'auto' && state.meta.e - now < this.options.ttl / 2)
-    if (!state.isNew && !changed && !state.touched && !renew) return this.#pendingCookie(state, now)
+    // 'auto' renews at half of *this* session's idle timeout (setTtl's, else the option's).
+    const renew = rolling === true || (rolling === 'auto' && state.meta.e - now < this.#ttlOf(state.meta) / 2)
+    if (!state.isNew && !changed && !state.touched && !state.lifetimeSet && !renew) return this.#pendingCookie(state, now)
     const stored = this.#stored(state, snapshot, now)
     if (stored instanceof Promise) return stored.then((s) => this.#write(state, s, snapshot, changed, now))
     return this.#write(state, stored, snapshot, changed, now)
@@ -251,10 +348,16 @@ export class SessionManager<T extends object = SessionData> {
       this.#lost(state, now)
       return []
     }
+    if (publish.create.hasSubscribers || publish.commit.hasSubscribers) this.#published(state.isNew, stored, headers)
     this.#saved(state, stored, snapshot)
     state.destroyed = false
     state.refused = false
     state.cookiePending = false
+    // Header mode: the transport gave the one value, for the response header instead of Set-Cookie.
+    if (state.viaHeader) {
+      state.headerOut = headers[0]
+      return []
+    }
     return headers
   }
 
@@ -265,7 +368,7 @@ export class SessionManager<T extends object = SessionData> {
   async revokeUser(user: string | number): Promise<number> {
     const revocation = this.options.revocation
     if (!revocation) throw createError('ERR_BAD_CONFIG', 'revokeUser needs the revocation option')
-    return this.#call(() => revocation.generations.bump(String(user)))
+    return this.#call(() => revocation.generations.bump(String(user)), 'generations.bump')
   }
 
   #stateOf(session: Session<T>): SessionState {
@@ -283,7 +386,7 @@ export class SessionManager<T extends object = SessionData> {
     const revocation = this.options.revocation
     const user = meta.u
     if (user === undefined || !revocation) return stored
-    return this.#call(() => revocation.generations.get(user)).then((current) =>
+    return this.#call(() => revocation.generations.get(user), 'generations.get').then((current) =>
       meta.g !== current ? this.#refuse('ERR_REVOKED') : stored,
     )
   }
@@ -320,8 +423,8 @@ export class SessionManager<T extends object = SessionData> {
   }
 
   /** Store calls, bounded by the `storeTimeout` option. */
-  #call<R>(call: () => R | Promise<R>): Promise<R> {
-    return storeCall(call, this.options.storeTimeout)
+  #call<R>(call: () => R | Promise<R>, operation: string): Promise<R> {
+    return storeCall(call, this.options.storeTimeout, { store: this.events.store, operation })
   }
 
   /** Deletes what regenerate() and destroy() retired (server stores; a cookie has nothing to delete). */
@@ -353,6 +456,12 @@ export class SessionManager<T extends object = SessionData> {
     state.loadedFields = snapshot.fields
     state.flashChanged = false
     state.touched = false
+    state.lifetimeSet = false
+  }
+
+  /** This session's idle timeout: its own (`setTtl`), else the `ttl` option. */
+  #ttlOf(meta: StoredSession['meta']): number {
+    return meta.t ?? this.options.ttl
   }
 
   /**
@@ -360,21 +469,29 @@ export class SessionManager<T extends object = SessionData> {
    * generation (the one step that may wait: a lookup when the session's user changed).
    */
   #stored(state: SessionState, snapshot: Snapshot, now: number): StoredSession | Promise<StoredSession> {
-    const { ttl, absoluteTtl, revocation } = this.options
-    let e = now + ttl
+    const { absoluteTtl, revocation } = this.options
+    // Never past what a seal can carry (2106): setTtl checked that when it was called, but a
+    // session lives on, and a store's record is only checked to stay within it.
+    let e = Math.min(now + this.#ttlOf(state.meta), LATEST_EXPIRY_MS)
     if (absoluteTtl > 0) e = Math.min(e, state.meta.c + absoluteTtl)
     const meta = { ...state.meta, e }
-    if (revocation) {
-      const user = revocation.userOf(state.data)
+    // The session's user (`userOf`, or revocation's): recorded for revocation and for the store's
+    // per-user index (listSessions); a change of user (login as another, logout) moves it.
+    const userOf = this.options.userOf
+    if (userOf !== null) {
+      const user = userOfData(userOf, state.data)
       if (user === undefined) {
         delete meta.u
         delete meta.g
-      } else if (meta.u !== String(user) || meta.g === undefined) {
-        meta.u = String(user)
-        return this.#call(() => revocation.generations.get(String(user))).then((g) => {
+      } else if (revocation && (meta.u !== user || meta.g === undefined)) {
+        meta.u = user
+        return this.#call(() => revocation.generations.get(user), 'generations.get').then((g) => {
           meta.g = g
           return this.#record(state, snapshot, meta)
         })
+      } else if (meta.u !== user) {
+        meta.u = user
+        delete meta.g
       }
     }
     return this.#record(state, snapshot, meta)
@@ -396,6 +513,10 @@ export class SessionManager<T extends object = SessionData> {
     const early = this.#transport.early
     if (!state.cookiePending || early === null) return []
     state.cookiePending = false
+    if (state.viaHeader) {
+      state.headerOut = early.value(state.meta)
+      return []
+    }
     return [early.cookie(state.meta, now)]
   }
 
@@ -414,6 +535,79 @@ export class SessionManager<T extends object = SessionData> {
       return
     }
     if (state.isNew) state.cookiePending = true
+    if (publish.create.hasSubscribers || publish.commit.hasSubscribers) this.#published(state.isNew, stored, [])
     this.#saved(state, stored, snapshot)
+  }
+
+  /** `keycard:session:create` and `:commit` (diagnostics.ts), for subscribers only. */
+  #published(created: boolean, stored: StoredSession, headers: readonly string[]): void {
+    if (created && publish.create.hasSubscribers) publish.create.publish(this.events)
+    if (!publish.commit.hasSubscribers) return
+    let cookieBytes = 0
+    for (const line of headers) cookieBytes += line.length
+    const bytes = new TextEncoder().encode(stored.dataJson).length
+    publish.commit.publish({ ...this.events, bytes, cookieBytes })
+  }
+
+  /**
+   * The live sessions of `user` (newest first): needs the `userOf` option and a server store that
+   * lists (memoryStore, redisStore); ERR_BAD_CONFIG otherwise (cookie sessions: see revokeUser).
+   * Sessions saved before `userOf` was set appear once they are saved again.
+   * @example
+   * app.get('/account/sessions', async (req, res) => {
+   *   const sessions = await sessionMiddleware.manager.listSessions(req.session.userId)
+   *   res.json(sessions.map((s) => ({ ...s, current: s.id === req.session.id })))
+   * })
+   */
+  async listSessions(user: string | number): Promise<UserSession[]> {
+    const id = userId(user, 'listSessions(user)')
+    const store = listingStore(this.options, 'listSessions')
+    const live = await this.#liveOf(store, id)
+    return live.sort((a, b) => b.c - a.c).map(toUserSession)
+  }
+
+  /**
+   * Ends every session of `user` but `except` (a session id: "log out my other devices") and
+   * resolves with how many live ones it ended. Same needs as `listSessions`. A request of an
+   * ended session that is running now does not write it back.
+   * @example
+   * await sessionMiddleware.manager.destroySessions(req.session.userId, { except: req.session.id })
+   */
+  async destroySessions(user: string | number, options: { except?: string } = {}): Promise<number> {
+    const id = userId(user, 'destroySessions(user)')
+    if (typeof options !== 'object' || options === null) {
+      throw createError('ERR_INVALID_ARGUMENT', 'destroySessions(user, options): options must be an object')
+    }
+    const { except } = options
+    if (except !== undefined && typeof except !== 'string') {
+      throw createError('ERR_INVALID_ARGUMENT', 'destroySessions: except must be a session id (a string)')
+    }
+    const store = listingStore(this.options, 'destroySessions')
+    const ended = (await this.#liveOf(store, id)).filter((meta) => meta.id !== except)
+    await this.#call(() => Promise.all(ended.map((meta) => store.destroy(meta.id))), 'destroy')
+    return ended.length
+  }
+
+  /**
+   * For readiness probes: whether the store answers (`store.ping()`, bounded by `storeTimeout`),
+   * how long it took, and the store's name. Never throws: a failing store is `ok: false` with
+   * its error code.
+   * @example
+   * app.get('/ready', async (_req, res) => {
+   *   const h = await sessionMiddleware.manager.health()
+   *   res.status(h.ok ? 200 : 503).json(h)
+   * })
+   */
+  health(): Promise<SessionHealth> {
+    return storeHealth(this.options.store, (call) => this.#call(call, 'ping'))
+  }
+
+  /** The metadata of `user`'s sessions that the core holds live (one generation lookup with revocation). */
+  async #liveOf(store: ListingStore, user: string): Promise<StoredSession['meta'][]> {
+    const metas = await this.#call(() => store.listByUser(user), 'listByUser')
+    const revocation = this.options.revocation
+    const generation = revocation ? await this.#call(() => revocation.generations.get(user), 'generations.get') : undefined
+    const now = this.#now()
+    return metas.filter((meta) => isLive(meta, user, this.options, now, generation))
   }
 }

@@ -29,6 +29,14 @@ export interface SessionCookieOptions {
   sameSite?: SameSite
   /** CHIPS partitioned cookie. Default false. */
   partitioned?: boolean
+  /**
+   * Whether session cookies outlive the browser (Max-Age/Expires). false: browser-session cookies,
+   * which the browser forgets when it closes (the idle timeout still applies server-side).
+   * `session.setPersistent()` overrides it per session. Default true.
+   * @example
+   * session({ cookie: { persistent: false } }) // then session.setPersistent(true) at a "remember me" login
+   */
+  persistent?: boolean
 }
 
 export interface SessionOptions extends KeyOptions {
@@ -51,10 +59,22 @@ export interface SessionOptions extends KeyOptions {
   cookie?: SessionCookieOptions
   /** Per-user generations for "log out everywhere" (see docs/SESSIONS.md). Default: none. */
   revocation?: {
-    /** The user a session belongs to, from its data; undefined for anonymous sessions. */
-    userOf: (data: Record<string, unknown>) => string | number | undefined
+    /**
+     * The user a session belongs to, from its data; undefined for anonymous sessions. Default:
+     * the top-level `userOf` (give one of the two, or the same function to both).
+     */
+    userOf?: (data: Record<string, unknown>) => string | number | undefined
     generations: GenerationStore
   }
+  /**
+   * The user a session belongs to, from its data (undefined: anonymous). The core records it with
+   * each saved session, so that `manager.listSessions(user)` and `destroySessions(user)` find a
+   * user's sessions in a server store that keeps a per-user index (memoryStore, redisStore), and
+   * `revocation` uses it unless it has its own. Default: none.
+   * @example
+   * session({ store: redisStore({ client }), userOf: (data) => data.userId as string | undefined })
+   */
+  userOf?: (data: Record<string, unknown>) => string | number | undefined
   /**
    * Longest wait for a store call (server stores, revocation generations); then the request fails
    * with ERR_STORE_UNAVAILABLE (HTTP 503) instead of hanging. Default '2s'.
@@ -77,6 +97,15 @@ export interface SessionOptions extends KeyOptions {
    * session({ migrateFrom: { expressSession: { store: new RedisStore({ client }), secret: process.env.OLD_SECRET } } })
    */
   migrateFrom?: MigrateFromOptions
+  /**
+   * A request header that may carry the session instead of the cookie, for API and mobile clients
+   * (any header name; lowercased). A request without the session cookie that sends this header
+   * (empty on the first request) gets its session from it, and the response carries the new value
+   * in the same header instead of Set-Cookie (empty: forget the session). Default: none.
+   * @example
+   * session({ header: 'x-session-token' })
+   */
+  header?: string
 }
 
 export interface ResolvedOptions {
@@ -87,13 +116,18 @@ export interface ResolvedOptions {
   rolling: boolean | 'auto'
   saveUninitialized: boolean
   cookie: Required<Omit<SessionCookieOptions, 'domain'>> & { domain: string | undefined }
-  revocation: SessionOptions['revocation']
+  /** `revocation`, its `userOf` filled in from the top-level one when it has none. */
+  revocation: { userOf: NonNullable<SessionOptions['userOf']>; generations: GenerationStore } | undefined
+  /** The user of a session's data (the `userOf` option, else revocation's); null: sessions record no user. */
+  userOf: NonNullable<SessionOptions['userOf']> | null
   storeTimeout: number
   onInvalid: (code: string) => void
   /** The clock, its values checked (`Date.now` itself when none was given). */
   now: () => number
   /** The `migrateFrom` option, checked; null when not given (no migration work per request). */
   migrateFrom: ResolvedMigration | null
+  /** The `header` option, lowercased; null when not given (no header work per request). */
+  header: string | null
 }
 
 /** Every option name, so that an unknown one is refused (the type makes this list complete). */
@@ -112,6 +146,8 @@ const OPTION_NAMES: Record<keyof SessionOptions, true> = {
   onInvalid: true,
   now: true,
   migrateFrom: true,
+  header: true,
+  userOf: true,
 }
 
 const COOKIE_OPTION_NAMES: Record<keyof SessionCookieOptions, true> = {
@@ -122,6 +158,7 @@ const COOKIE_OPTION_NAMES: Record<keyof SessionCookieOptions, true> = {
   httpOnly: true,
   sameSite: true,
   partitioned: true,
+  persistent: true,
 }
 
 /** Top-level names of express-session and cookie-session (which puts cookie attributes there too). */
@@ -155,13 +192,50 @@ const COOKIE_LEVEL: OptionScope = {
   notNeeded: { signed: 'the session cookie is always signed or sealed' },
 }
 
-/** Sealed cookies carry their expiry in 32-bit seconds (docs/FORMATS.md): nothing can outlive 2106. */
-const LATEST_EXPIRY_MS = 0xffff_ffff * 1000
+/**
+ * The latest expiry a session can have, in ms: sealed cookies carry their expiry in 32-bit seconds
+ * (docs/FORMATS.md), so nothing can outlive 2106.
+ * @example
+ * if (now + ttl > LATEST_EXPIRY_MS) throw createError('ERR_INVALID_ARGUMENT', 'past 2106')
+ */
+export const LATEST_EXPIRY_MS = 0xffff_ffff * 1000
 /** setTimeout's largest delay: a longer one fires after 1 ms, so every store call would time out. */
 const LONGEST_TIMEOUT_MS = 2 ** 31 - 1
 
 function badConfig(message: string): never {
   throw createError('ERR_BAD_CONFIG', message)
+}
+
+/**
+ * A per-session idle timeout (`session.setTtl`) in ms, checked as the `ttl` option is: a duration
+ * of at least one second whose expiry, from `now`, a sealed cookie can carry (2106). Anything
+ * else is ERR_INVALID_ARGUMENT, thrown at the call, so a bad value never reaches a saved session.
+ * @example
+ * sessionTtl('30d', Date.now()) // 2_592_000_000
+ */
+export function sessionTtl(value: unknown, now: number): number {
+  const ms = toMilliseconds(value as Duration, 'session.setTtl(duration)')
+  if (!Number.isSafeInteger(ms)) throw createError('ERR_INVALID_ARGUMENT', 'session.setTtl takes whole milliseconds')
+  if (ms < 1000) throw createError('ERR_INVALID_ARGUMENT', 'session.setTtl needs at least one second')
+  if (now + ms > LATEST_EXPIRY_MS) {
+    throw createError('ERR_INVALID_ARGUMENT', 'session.setTtl reaches past the year 2106, the latest expiry a session can carry')
+  }
+  return ms
+}
+
+/** RFC 9110 token: what a header name may be. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** The `header` option: a header name, lowercased (Node and fetch give header names lowercased). */
+function headerOption(value: unknown): string | null {
+  if (value === undefined) return null
+  if (typeof value !== 'string' || value.length > 256 || !HEADER_NAME.test(value)) {
+    return badConfig("header must be a header name (letters, digits and !#$%&'*+-.^_`|~), such as x-session-token")
+  }
+  const name = value.toLowerCase()
+  // The session header replaces the cookie headers; naming one of them would mix the two.
+  if (name === 'cookie' || name === 'set-cookie') return badConfig(`header cannot be ${name}: name a header of its own`)
+  return name
 }
 
 /** A duration option in ms, or ERR_BAD_CONFIG naming it. */
@@ -239,11 +313,17 @@ function checkStore(store: unknown): SessionStore {
   return store as SessionStore
 }
 
-function checkRevocation(revocation: unknown): void {
+function checkRevocation(revocation: unknown, topUserOf: unknown): void {
   if (revocation === undefined) return
   if (typeof revocation !== 'object' || revocation === null) badConfig('revocation must be { userOf, generations }')
   const { userOf, generations } = revocation as { userOf?: unknown; generations?: Record<string, unknown> }
-  functionOption(userOf, 'revocation.userOf')
+  if (userOf === undefined && topUserOf === undefined)
+    badConfig('revocation.userOf must be a function (or give the top-level userOf)')
+  if (userOf !== undefined) functionOption(userOf, 'revocation.userOf')
+  // One user per session: two different functions could disagree, and a session records one.
+  if (userOf !== undefined && topUserOf !== undefined && userOf !== topUserOf) {
+    badConfig("give userOf once: the top-level userOf is also revocation's (or pass the same function to both)")
+  }
   if (typeof generations !== 'object' || generations === null) badConfig('revocation.generations must be a GenerationStore')
   functionOption(generations.get, 'revocation.generations.get')
   functionOption(generations.bump, 'revocation.generations.bump')
@@ -309,6 +389,7 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
     httpOnly: booleanOption(given.httpOnly, 'cookie.httpOnly') ?? fromEnv.httpOnly ?? true,
     sameSite: sameSiteOption(given.sameSite) ?? fromEnv.sameSite ?? 'lax',
     partitioned: booleanOption(given.partitioned, 'cookie.partitioned') ?? false,
+    persistent: booleanOption(given.persistent, 'cookie.persistent') ?? true,
   }
   checkCookie(cookie, ttl, today)
   if (!cookie.secure && env.NODE_ENV !== 'development' && env.NODE_ENV !== 'test' && !warnedInsecure) {
@@ -324,7 +405,9 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
   booleanOption(options.saveUninitialized, 'saveUninitialized')
   booleanOption(options.allowInsecureKey, 'allowInsecureKey')
   booleanOption(options.allowWeakKey, 'allowWeakKey')
-  checkRevocation(options.revocation)
+  if (options.userOf !== undefined) functionOption(options.userOf, 'userOf')
+  checkRevocation(options.revocation, options.userOf)
+  const userOf = options.userOf ?? options.revocation?.userOf ?? null
   if (options.onInvalid !== undefined) functionOption(options.onInvalid, 'onInvalid')
   const storeTimeout = Math.max(1, durationOption(options.storeTimeout ?? 2000, 'storeTimeout'))
   if (storeTimeout > LONGEST_TIMEOUT_MS) badConfig('storeTimeout must be at most 2147483647 ms (about 24 days)')
@@ -336,10 +419,13 @@ export function resolveOptions(options: SessionOptions, env: Env = process.env):
     rolling: options.rolling ?? 'auto',
     saveUninitialized: options.saveUninitialized ?? false,
     cookie,
-    revocation: options.revocation,
+    revocation:
+      options.revocation === undefined || userOf === null ? undefined : { userOf, generations: options.revocation.generations },
+    userOf,
     storeTimeout,
     onInvalid: options.onInvalid ?? (() => {}),
     now,
     migrateFrom: resolveMigration(options.migrateFrom, cookie),
+    header: headerOption(options.header),
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The session object a handler sees: data as properties (`session.views += 1`, express-session
  * style) and through get/set/delete/has/clear, plus id, isNew, expiresAt, regenerate, destroy,
- * touch, save and flash. It knows nothing about HTTP or stores: the manager loads it, and reads
+ * touch, save, flash and csrfToken. It knows nothing about HTTP or stores: the manager loads it, and reads
  * its state back when the response is committed.
  *
  * Data lives in a null-prototype object, so keys such as `__proto__`, `constructor` or
@@ -9,6 +9,7 @@
  */
 
 import { createError } from '../errors'
+import type { Duration } from '../lib/duration'
 import { apiOf, newSessionId, readData, setData } from './session_api'
 import type { SessionMeta } from './stores/types'
 
@@ -76,6 +77,22 @@ export interface SessionApi<T extends object = SessionData> {
   /** Sends the session again with a fresh expiry, even if nothing changed. */
   touch(): void
   /**
+   * This session's idle timeout, kept with the session ("remember me"): a number of ms or a string
+   * such as '30d', at least 1 s; expiry, rolling, Max-Age and the store's TTL follow it, and the
+   * `absoluteTtl` option still caps it. Marks the session to be saved. ERR_INVALID_ARGUMENT for
+   * anything else.
+   * @example
+   * if (body.remember) req.session.setTtl('30d')
+   */
+  setTtl(duration: Duration): void
+  /**
+   * `false`: the cookie becomes a browser-session cookie (no Max-Age/Expires), on this response
+   * and every later one; `true`: persistent again. Kept with the session; marks it to be saved.
+   * @example
+   * req.session.setPersistent(Boolean(body.remember))
+   */
+  setPersistent(persistent: boolean): void
+  /**
    * Saves now: server stores write at once (the cookie is still set with the response); a cookie
    * session is saved with the response, and where the app commits by hand (keycard/node,
    * keycard/fetch) `save()` rejects with ERR_INVALID_ARGUMENT naming `sessions.commit(...)`.
@@ -85,6 +102,16 @@ export interface SessionApi<T extends object = SessionData> {
   /** `flash(key, value)` queues a message for a later request; `flash(key)` takes the queued ones. */
   flash<V = unknown>(key: string, value: V): void
   flash<V = unknown>(key: string): V[]
+  /**
+   * A CSRF token bound to this session's id (signed with the session secret), for a form's
+   * `_csrf` field or an `x-csrf-token` header; the adapter's `csrf()` checks it. The same token
+   * for the rest of the request. A brand-new session is saved even with no data, so the token
+   * still verifies on the next request. `regenerate()` and `destroy()` give a new id, and the
+   * tokens of the old id stop verifying: call `csrfToken()` again after them.
+   * @example
+   * res.send(`<form method="post"><input type="hidden" name="_csrf" value="${req.session.csrfToken()}">…`)
+   */
+  csrfToken(): string
   toJSON(): T
 }
 
@@ -145,6 +172,18 @@ export interface SessionState {
   exposed: boolean
   /** Partial stores: the data per key as loaded (null for a new session). */
   loadedFields: ReadonlyMap<string, string> | null
+  /**
+   * The CSRF token `csrfToken()` handed out in this request and the id it is bound to. While that
+   * id is the session's, commit saves even a new empty session: the browser must get the id the
+   * token was made for, or the token fails on the next request.
+   */
+  csrf?: { readonly id: string; readonly token: string }
+  /** setTtl/setPersistent was called: save the session even when nothing else changed (or it is new). */
+  lifetimeSet: boolean
+  /** The session came in the `header` option's header (not the cookie): the response answers there. */
+  viaHeader: boolean
+  /** After commit, in header mode: the value for the response's session header ('' to forget it). */
+  headerOut: string | undefined
 }
 
 export function newMeta(now: number, ttl: number): SessionMeta {
@@ -171,8 +210,11 @@ const API = new Set([
   'regenerate',
   'destroy',
   'touch',
+  'setTtl',
+  'setPersistent',
   'save',
   'flash',
+  'csrfToken',
   'toJSON',
   'then', // never a thenable: `await session` must not call user data
 ])

@@ -1,11 +1,16 @@
 /**
  * The session API behind a session object (session.ts): get/set/delete/has/clear, regenerate,
- * destroy, touch, save (with the callback forms adapters allow) and flash, over the request's
+ * destroy, touch, save (with the callback forms adapters allow), flash and csrfToken, over the request's
  * SessionState; and how data is read and written so that commit knows what may have changed.
  */
 
+import { createCsrfToken } from '../csrf'
+import { publish } from '../diagnostics'
 import { createError } from '../errors'
+import type { Duration } from '../lib/duration'
 import { randomId } from '../random'
+import type { SessionManager } from './manager'
+import { sessionTtl } from './options'
 import type { SessionApi, SessionHabits, SessionState } from './session'
 
 /** express-session's callback: `(err?) => void`. */
@@ -53,6 +58,7 @@ function regenerate(state: SessionState, options: { keepData?: boolean } | undef
     state.data = Object.create(null)
     delete state.meta.f
   }
+  if (publish.regenerate.hasSubscribers) publish.regenerate.publish((state.owner as SessionManager<object>).events)
 }
 
 function destroy(state: SessionState): void {
@@ -64,6 +70,7 @@ function destroy(state: SessionState): void {
   state.data = Object.create(null)
   state.meta = { v: 1, id: newSessionId(), c: now, e: state.meta.e }
   state.loadedJson = '{}'
+  if (publish.destroy.hasSubscribers) publish.destroy.publish((state.owner as SessionManager<object>).events)
 }
 
 /**
@@ -130,6 +137,20 @@ function noCallback(name: 'regenerate' | 'destroy' | 'save', habits: SessionHabi
 }
 
 /**
+ * `csrfToken()`: one token per request and id, keyed by the secret of the manager that loaded
+ * the session (`state.owner`), so the adapter's `csrf()` verifies it with the same keys. A new id
+ * (regenerate, destroy) gets a new token: the old one is bound to an id that is gone.
+ */
+function csrfToken(state: SessionState): string {
+  const id = state.meta.id
+  if (state.csrf?.id !== id) {
+    const { keyring } = (state.owner as SessionManager<object>).options
+    state.csrf = { id, token: createCsrfToken(id, keyring) }
+  }
+  return state.csrf.token
+}
+
+/**
  * The API functions of one request's session, made on first use.
  * @example
  * target.api ??= apiOf(state) // most requests only touch data
@@ -158,6 +179,16 @@ export function apiOf(state: SessionState): SessionApi {
     touch: () => {
       state.touched = true
     },
+    // Kept in the metadata (meta.t, meta.p), so later requests of this session follow them too.
+    setTtl: (duration: Duration) => {
+      state.meta = { ...state.meta, t: sessionTtl(duration, state.now()) }
+      state.lifetimeSet = true
+    },
+    setPersistent: (persistent: boolean) => {
+      if (typeof persistent !== 'boolean') throw createError('ERR_INVALID_ARGUMENT', 'session.setPersistent takes true or false')
+      state.meta = { ...state.meta, p: persistent }
+      state.lifetimeSet = true
+    },
     save: (callback?: Callback) =>
       typeof callback === 'function' ? viaCallback(state, 'save', callback, () => save(state)) : save(state),
     flash: (key: string, ...value: unknown[]) => {
@@ -181,6 +212,7 @@ export function apiOf(state: SessionState): SessionApi {
       state.flashChanged = true
       return undefined
     },
+    csrfToken: () => csrfToken(state),
     toJSON: () => {
       state.exposed = true // the copy shares the nested objects
       return { ...state.data }

@@ -1,5 +1,6 @@
 /** Calls into session stores, bounded in time and in the errors they can raise. */
 
+import { publish } from '../diagnostics'
 import { createError, KeycardError } from '../errors'
 import { debug } from '../lib/debug'
 
@@ -11,7 +12,7 @@ import { debug } from '../lib/debug'
  * @example
  * const stored = await storeCall(() => store.get(id), 2_000) // or throws ERR_STORE_UNAVAILABLE
  */
-export function storeCall<T>(call: () => T | Promise<T>, timeoutMs: number): Promise<T> {
+export function storeCall<T>(call: () => T | Promise<T>, timeoutMs: number, what?: StoreCallLabel): Promise<T> {
   // One promise, settled by whichever comes first: the call or the timer. (An async function
   // around Promise.race cost ~3 µs a call, twice per server-store write.)
   return new Promise<T>((resolve, reject) => {
@@ -20,7 +21,9 @@ export function storeCall<T>(call: () => T | Promise<T>, timeoutMs: number): Pro
       if (settled) return
       settled = true
       debug('session store did not answer within %d ms (storeTimeout): ERR_STORE_UNAVAILABLE', timeoutMs)
-      reject(createError('ERR_STORE_UNAVAILABLE', `session store did not answer within ${timeoutMs} ms`))
+      const err = createError('ERR_STORE_UNAVAILABLE', `session store did not answer within ${timeoutMs} ms`)
+      published(err, err, what)
+      reject(err)
     }, timeoutMs)
     timer.unref()
     const done = (value: T): void => {
@@ -33,7 +36,9 @@ export function storeCall<T>(call: () => T | Promise<T>, timeoutMs: number): Pro
       clearTimeout(timer)
       if (settled) return
       settled = true
-      reject(storeError(err))
+      const typed = storeError(err)
+      published(typed, err, what)
+      reject(typed)
     }
     let result: T | Promise<T>
     try {
@@ -44,6 +49,27 @@ export function storeCall<T>(call: () => T | Promise<T>, timeoutMs: number): Pro
     }
     if (result instanceof Promise) result.then(done, failed)
     else Promise.resolve(result).then(done, failed)
+  })
+}
+
+/**
+ * Which store a call goes to and what it does, for the `keycard:store:error` channel.
+ * @example
+ * await storeCall(() => store.get(id), 2_000, { store: 'redis', operation: 'get' })
+ */
+export interface StoreCallLabel {
+  store: string
+  operation: string
+}
+
+/** `keycard:store:error`, built only for a subscriber: the request's error code and the store's own error. */
+function published(typed: KeycardError, cause: unknown, what: StoreCallLabel | undefined): void {
+  if (!publish.storeError.hasSubscribers) return
+  publish.storeError.publish({
+    store: what?.store ?? 'unknown',
+    operation: what?.operation ?? 'call',
+    code: typed.code,
+    error: cause,
   })
 }
 

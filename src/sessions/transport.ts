@@ -9,6 +9,7 @@
  * (stores/record.ts) here, in `TransportBase.checked`, before the manager sees it.
  */
 
+import { publish } from '../diagnostics'
 import { createError } from '../errors'
 import type { Keyring } from '../keys'
 import { debug, debugEnabled } from '../lib/debug'
@@ -29,6 +30,18 @@ export interface EarlySave {
   save(stored: StoredSession, isNew: boolean, now: number): Promise<boolean>
   /** The Set-Cookie line naming a session `save()` wrote: the commit that follows sends it. */
   cookie(meta: SessionMeta, now: number): string
+  /** The same session's value for the `header` option's response header (header mode). */
+  value(meta: SessionMeta): string
+}
+
+/**
+ * A record as a transport opened it. `stale`: it was sealed (or its id signed) under a key of the
+ * keyring that is no longer the current one, so the manager writes it again under the current key.
+ * @example
+ * if ((opened as OpenedSession).stale) state.touched = true
+ */
+export interface OpenedSession extends StoredSession {
+  stale?: true
 }
 
 /**
@@ -56,7 +69,9 @@ export interface SessionTransport {
    * Writes the session at commit and returns the Set-Cookie lines, or null when it was gone
    * meanwhile (regenerated or destroyed by another request): then nothing was written, and the
    * response must carry no line for this cookie at all. `changed`: the data or flash changed (else
-   * a store may only extend the session's life). Synchronous for the cookie store.
+   * a store may only extend the session's life). Synchronous for the cookie store. In header mode
+   * (`state.viaHeader`) the one value for the response header instead: never chunked, and no
+   * cookie is set or cleared.
    */
   write(stored: StoredSession, state: SessionState, changed: boolean, now: number): string[] | null | Promise<string[] | null>
   /** Deletes the sessions this request regenerated or destroyed (nothing to delete for cookies). */
@@ -98,6 +113,8 @@ export interface TransportSettings {
   purpose: string
   attributes: CookieAttributes
   onInvalid: (code: string) => void
+  /** The `cookie.persistent` option: Max-Age/Expires unless a session's `meta.p` says otherwise. */
+  persistent: boolean
 }
 
 /**
@@ -110,6 +127,7 @@ export abstract class TransportBase {
   protected readonly keyring: Keyring
   protected readonly purpose: string
   protected readonly attributes: CookieAttributes
+  readonly #persistent: boolean
   readonly #onInvalid: (code: string) => void
   /** Set-Cookie lines of this cookie, its fixed attributes checked and serialised once. */
   protected readonly line: CookieWriter
@@ -119,6 +137,7 @@ export abstract class TransportBase {
     this.keyring = settings.keyring
     this.purpose = settings.purpose
     this.attributes = settings.attributes
+    this.#persistent = settings.persistent
     this.#onInvalid = settings.onInvalid
     this.line = cookieWriter(settings.name, settings.attributes)
   }
@@ -126,6 +145,7 @@ export abstract class TransportBase {
   /** Reports why a cookie was refused (onInvalid, and NODE_DEBUG=keycard); null, for `return this.refuse(...)`. */
   refuse(code: string): null {
     debug('session cookie %s refused: %s', this.name, code)
+    if (publish.invalid.hasSubscribers) publish.invalid.publish({ code, cookie: this.name })
     this.#onInvalid(code)
     return null
   }
@@ -142,6 +162,15 @@ export abstract class TransportBase {
    */
   protected checked(record: unknown, id: string | undefined, now: number, partial: boolean): StoredSession | null {
     return checkedRecord(record, { id, now, partial }) ?? this.refuse('ERR_BAD_FORMAT')
+  }
+
+  /**
+   * The Max-Age of a session cookie expiring at `meta.e`, or undefined for a browser-session
+   * cookie (`setPersistent(false)`, or the `cookie.persistent: false` option).
+   */
+  protected maxAge(meta: SessionMeta, now: number): number | undefined {
+    if (!(meta.p ?? this.#persistent)) return undefined
+    return Math.max(0, Math.floor((meta.e - now) / 1000))
   }
 
   /** The name of cookie `i` of this session: `name`, `name.1`, `name.2`... */

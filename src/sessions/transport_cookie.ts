@@ -11,7 +11,7 @@ import { type CookieAttributes, MAX_COOKIE_BYTES, serializeCookie } from './cook
 import type { SessionState } from './session'
 import { encodeRecord, openRecord } from './stores/record'
 import type { CookieStore, StoredSession } from './stores/types'
-import { type SessionTransport, TransportBase, type TransportSettings } from './transport'
+import { type OpenedSession, type SessionTransport, TransportBase, type TransportSettings } from './transport'
 
 /**
  * Bytes left for a value in the longest Set-Cookie line of this cookie. Browsers promise 4096
@@ -44,9 +44,22 @@ export class CookieTransport extends TransportBase implements SessionTransport {
   readonly #maxBytes: number
   /** Sealed bytes per cookie: the store's chunk size, or less, so that every Set-Cookie line fits. */
   readonly #chunkSize: number
+  /**
+   * How every value sealed under the keyring's current key begins: the version, key id length and
+   * key id are the first bytes of the seal (docs/FORMATS.md), so once a value opened, this prefix
+   * tells whether the current key sealed it. No extra unseal: a string comparison. (The header is
+   * authenticated as the seal's AAD, so a value that opened cannot fake it.)
+   */
+  readonly #currentPrefix: string
 
   constructor(settings: TransportSettings, store: CookieStore, room: number) {
     super(settings)
+    // Whole base64url groups of the header's bytes up to and including the key id: 4 + L bytes
+    // (version, L, key id, 2-byte purpose hint) cover floor((4 + L) / 3) groups, which always
+    // reach past the key id's last byte (2 + L).
+    const kid = this.keyring.ids[0] as string
+    const sample = seal('', this.keyring, { purpose: this.purpose, ttl: 0 })
+    this.#currentPrefix = sample.slice(0, Math.floor((4 + kid.length) / 3) * 4)
     this.#maxBytes = store.maxBytes
     this.#chunkSize = Math.min(store.chunkSize, room)
     if (this.#chunkSize < 256) {
@@ -77,12 +90,16 @@ export class CookieTransport extends TransportBase implements SessionTransport {
     } catch (err) {
       return this.refuse(codeOf(err))
     }
-    return openRecord(text, now) ?? this.refuse('ERR_BAD_FORMAT')
+    const record: OpenedSession | null = openRecord(text, now)
+    if (record === null) return this.refuse('ERR_BAD_FORMAT')
+    if (!sealed.startsWith(this.#currentPrefix)) record.stale = true
+    return record
   }
 
   /**
    * Seals the session (expiring with it, at `meta.e`), splits it into cookies and clears the
-   * chunks a larger session of this request's left behind. Throws ERR_TOO_LARGE over `maxBytes`.
+   * chunks a larger session of this request's left behind. Throws ERR_TOO_LARGE over `maxBytes`,
+   * which also bounds a header-mode value (one header, never chunked).
    * @example
    * const setCookies = transport.write(stored, state, true, Date.now()) // ['keycard=…; Path=/; …']
    */
@@ -95,7 +112,8 @@ export class CookieTransport extends TransportBase implements SessionTransport {
         `session is ${sealed.length} bytes sealed, over the cookie store's maxBytes ${this.#maxBytes}`,
       )
     }
-    const maxAge = Math.floor(ttl / 1000)
+    if (state.viaHeader) return [sealed]
+    const maxAge = this.maxAge(stored.meta, now)
     const values = splitChunks(sealed, this.#chunkSize)
     const headers: string[] = []
     let i = 0

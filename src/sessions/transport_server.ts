@@ -4,14 +4,21 @@
  * (store_call.ts).
  */
 
+import { activeBackend } from '../backend'
+import { storeName } from '../diagnostics'
 import { createError } from '../errors'
-import { sign, unsign } from '../sign'
+import { sign } from '../sign'
 import type { SessionState } from './session'
-import { storeCall } from './store_call'
+import { type StoreCallLabel, storeCall } from './store_call'
 import type { ServerStore, SessionMeta, StoredSession } from './stores/types'
-import { type EarlySave, type SessionTransport, TransportBase, type TransportSettings } from './transport'
+import { type EarlySave, type OpenedSession, type SessionTransport, TransportBase, type TransportSettings } from './transport'
 
 const ID = /^[A-Za-z0-9_-]{43}$/
+const ID_LENGTH = 43
+/** `<id>.<tag>`: a 43-character id, a dot, a 43-character base64url HMAC-SHA256 tag. */
+const SIGNED_LENGTH = ID_LENGTH + 1 + 43
+/** The HKDF info of signed values (docs/FORMATS.md, "Signed value (v1)"), as src/sign.ts derives it. */
+const SIGN_INFO = 'keycard/v1/sign/'
 
 /**
  * Sessions in a server-side store, named by a signed id cookie.
@@ -25,8 +32,12 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
   readonly early: EarlySave = this
   readonly #store: ServerStore
   readonly #timeout: number
-  /** sign/unsign options, built once. */
+  /** Labels of this store's calls for `keycard:store:error`, by operation, built once. */
+  readonly #labels: Record<'get' | 'set' | 'update' | 'touch' | 'destroy', StoreCallLabel>
+  /** sign options, built once. */
   readonly #signing: { purpose: string }
+  /** The signing keys' HKDF info for this purpose, built once. */
+  readonly #info: string
 
   constructor(settings: TransportSettings, store: ServerStore, storeTimeout: number, signedIdLength: number, room: number) {
     super(settings)
@@ -36,7 +47,17 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
     this.#store = store
     this.partial = store.partial === true
     this.#timeout = storeTimeout
+    const name = storeName(store)
+    const label = (operation: string): StoreCallLabel => ({ store: name, operation })
+    this.#labels = {
+      get: label('get'),
+      set: label('set'),
+      update: label('update'),
+      touch: label('touch'),
+      destroy: label('destroy'),
+    }
     this.#signing = { purpose: settings.purpose }
+    this.#info = SIGN_INFO + settings.purpose
   }
 
   /**
@@ -45,13 +66,30 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
    * const stored = await transport.open(signedId, cookies, Date.now())
    */
   async open(value: string, _cookies: ReadonlyMap<string, string>, now: number): Promise<StoredSession | null> {
-    const id = unsign(value, this.keyring, this.#signing)
-    if (id === null || !ID.test(id)) return this.refuse('ERR_BAD_SIGNATURE')
+    const key = this.#keyIndex(value)
+    if (key < 0) return this.refuse('ERR_BAD_SIGNATURE')
+    const id = value.slice(0, ID_LENGTH)
     const store = this.#store
-    const stored: unknown = await storeCall(() => store.get(id), this.#timeout)
+    const stored: unknown = await storeCall(() => store.get(id), this.#timeout, this.#labels.get)
     // An unknown id is never adopted (fixation): the manager starts a session with a new id.
     if (stored === undefined) return this.refuse('ERR_UNKNOWN_SESSION')
-    return this.checked(stored, id, now, this.partial)
+    const opened: OpenedSession | null = this.checked(stored, id, now, this.partial)
+    // Signed under an older key: the manager re-signs it under the current one (key rotation).
+    if (opened !== null && key > 0) opened.stale = true
+    return opened
+  }
+
+  /**
+   * The index in the keyring of the key that signed `value` (0: the current key), or < 0 when it
+   * is not a signed session id. What `unsign` (src/sign.ts) does, keeping the index it drops: the
+   * same one HMAC check (constant-time in the backend), after checks that are stricter here
+   * because a session id has one shape: `<43 base64url>.<43-character tag>`.
+   */
+  #keyIndex(value: string): number {
+    if (value.length !== SIGNED_LENGTH || value.charCodeAt(ID_LENGTH) !== 0x2e || !ID.test(value.slice(0, ID_LENGTH))) return -1
+    // A lone surrogate has no UTF-8 form (sign.ts refuses it too); the tag's own check is strict base64url.
+    if (!value.isWellFormed()) return -1
+    return this.keyring.macKeys(activeBackend(), this.#info).verifySigned(value)
   }
 
   /**
@@ -63,7 +101,7 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
    */
   async write(stored: StoredSession, state: SessionState, changed: boolean, now: number): Promise<string[] | null> {
     if (!(await this.#put(stored, state.isNew, changed, now))) return null
-    return [this.cookie(stored.meta, now)]
+    return [state.viaHeader ? this.value(stored.meta) : this.cookie(stored.meta, now)]
   }
 
   /**
@@ -82,9 +120,16 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
    * res.appendHeader('Set-Cookie', transport.cookie(stored.meta, Date.now()))
    */
   cookie(meta: SessionMeta, now: number): string {
-    const signed = sign(meta.id, this.keyring, this.#signing)
-    const maxAge = Math.max(0, Math.floor((meta.e - now) / 1000))
-    return this.line(this.name, signed, maxAge, now)
+    return this.line(this.name, this.value(meta), this.maxAge(meta, now), now)
+  }
+
+  /**
+   * The signed id, as the cookie or the `header` option's header carries it.
+   * @example
+   * res.setHeader('x-session-token', transport.value(stored.meta))
+   */
+  value(meta: SessionMeta): string {
+    return sign(meta.id, this.keyring, this.#signing)
   }
 
   /**
@@ -94,7 +139,7 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
    */
   async retire(ids: readonly string[]): Promise<void> {
     const store = this.#store
-    for (const id of ids) await storeCall(() => store.destroy(id), this.#timeout)
+    for (const id of ids) await storeCall(() => store.destroy(id), this.#timeout, this.#labels.destroy)
   }
 
   /**
@@ -107,16 +152,16 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
     const ttl = stored.meta.e - now
     const { id } = stored.meta
     if (isNew) {
-      await storeCall(() => store.set(id, stored, ttl), this.#timeout)
+      await storeCall(() => store.set(id, stored, ttl), this.#timeout, this.#labels.set)
     } else if (!changed && store.touch) {
       const touch = store.touch.bind(store)
       // false: the session is gone (a store that cannot tell returns nothing).
-      return (await storeCall(() => touch(id, stored, ttl), this.#timeout)) !== false
+      return (await storeCall(() => touch(id, stored, ttl), this.#timeout, this.#labels.touch)) !== false
     } else if (store.update) {
       const update = store.update.bind(store)
-      return storeCall(() => update(id, stored, ttl), this.#timeout)
+      return storeCall(() => update(id, stored, ttl), this.#timeout, this.#labels.update)
     } else {
-      await storeCall(() => store.set(id, stored, ttl), this.#timeout)
+      await storeCall(() => store.set(id, stored, ttl), this.#timeout, this.#labels.set)
     }
     return true
   }

@@ -1,13 +1,13 @@
 /** The store contract, check by check (docs/STORES.md): each `CHECKS` entry is one rule a store keeps. */
 
-import type { ServerStore, StoredSession } from '../sessions/stores/types'
-import { awkwardData, type Check, cut, describe, idText, messageOf, newId, race, richMeta } from './store_kit'
+import type { ServerStore, SessionMeta, StoredSession } from '../sessions/stores/types'
+import { awkwardData, type Check, canonical, cut, describe, idText, messageOf, newId, race, richMeta } from './store_kit'
 
 // --- The checks ------------------------------------------------------------------------------------
 
 export interface CheckSpec {
   name: string
-  needs?: 'update' | 'touch' | 'partial'
+  needs?: 'update' | 'touch' | 'partial' | 'listByUser'
   /** Waits for a TTL: run after the others, so their load does not slow its short-TTL steps. */
   timed?: true
   run(c: Check): Promise<void>
@@ -394,6 +394,77 @@ export const CHECKS: CheckSpec[] = [
       await c.expectSession('get of a session after set of hostile ids', id, base)
       for (const [h] of kept) await c.attempt(`destroy(${idText(h)})`, () => c.store.destroy(h))
       await c.expectSession('get of a session after destroy of hostile ids', id, base)
+    },
+  },
+  {
+    name: 'list by user',
+    needs: 'listByUser',
+    async run(c) {
+      const listed = (user: string) =>
+        c.call(`listByUser(${cut(JSON.stringify(user), 24)})`, () =>
+          (c.store.listByUser as NonNullable<ServerStore['listByUser']>).call(c.store, user),
+        )
+      /** listByUser(user) must give exactly the metadata of `want`, in any order. */
+      const expectListed = async (what: string, user: string, want: StoredSession[]) => {
+        const got = await listed(user)
+        if (!Array.isArray(got)) return c.fail(what, 'an array of metadata', describe(got))
+        const text = (metas: SessionMeta[]) => metas.map((meta) => canonical(meta)).sort()
+        const wanted = text(want.map((s) => s.meta))
+        const seen = text(got)
+        if (JSON.stringify(seen) !== JSON.stringify(wanted)) {
+          c.fail(what, `${want.length} sessions ${cut(wanted.join(', '), 120)}`, `${got.length}: ${cut(seen.join(', '), 120)}`)
+        }
+      }
+      const as = (user: string | undefined, data: Record<string, unknown>, id = newId(), loaded?: StoredSession) =>
+        c.session(id, data, { meta: user === undefined ? {} : { u: user, g: 1 }, loaded: loaded?.fields })
+      const a1 = as('alice', { n: 1 })
+      const a2 = as('alice', { n: 2 })
+      const b1 = as('bob', { n: 3 })
+      const anon = as(undefined, { n: 4 })
+      for (const s of [a1, a2, b1, anon]) await c.set(s, c.long)
+      await expectListed('listByUser of a user with two sessions', 'alice', [a1, a2])
+      await expectListed('listByUser of another user', 'bob', [b1])
+      await expectListed('listByUser of a user with none', 'carol', [])
+      // A write that changes the user moves the session; one without a user takes it out.
+      const moved = as('bob', { n: 2 }, a2.meta.id, a2)
+      if (c.store.update) await c.update(moved, c.long)
+      else await c.set(moved, c.long)
+      await expectListed('listByUser after a session moved to another user (the old user)', 'alice', [a1])
+      await expectListed('listByUser after a session moved to another user (the new user)', 'bob', [b1, moved])
+      const out = as(undefined, { n: 3 }, b1.meta.id, b1)
+      await c.set(out, c.long)
+      await expectListed('listByUser after a session was written without its user', 'bob', [moved])
+      await c.destroy(a1.meta.id)
+      await expectListed('listByUser after destroy', 'alice', [])
+      // User ids from user code: each names its own index entry, nothing else.
+      const hostile = ['*', '?', 'a:b', 'user:alice', '{alice}', '%41lice', '', ' alice', 'ALICE', 'Zoë 🔑', 'k'.repeat(1024)]
+      const own = hostile.map((user) => as(user, { user }))
+      for (const s of own) await c.set(s, c.long)
+      for (const [i, user] of hostile.entries()) {
+        await expectListed(`listByUser of hostile user ${cut(JSON.stringify(user), 24)}`, user, [own[i] as StoredSession])
+      }
+      await expectListed('listByUser of a user after hostile users wrote', 'alice', [])
+    },
+  },
+  {
+    name: 'list by user: ttl',
+    needs: 'listByUser',
+    timed: true,
+    async run(c) {
+      const { ttl, slack } = c.settings
+      const user = 'ttl-user'
+      const short = c.session(newId(), { n: 1 }, { ttl, meta: { u: user } })
+      const long = c.session(newId(), { n: 2 }, { meta: { u: user } })
+      await c.set(short, ttl)
+      await c.set(long, c.long)
+      await c.wait(ttl + slack)
+      const got = await c.call('listByUser after a ttl', () =>
+        (c.store.listByUser as NonNullable<ServerStore['listByUser']>).call(c.store, user),
+      )
+      const ids = Array.isArray(got) ? got.map((meta) => meta?.id) : got
+      if (!Array.isArray(ids) || ids.length !== 1 || ids[0] !== long.meta.id) {
+        c.fail(`listByUser ${ttl + slack} ms after a set with a ${ttl} ms ttl`, 'only the long-lived session', describe(ids))
+      }
     },
   },
 ]

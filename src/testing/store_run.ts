@@ -71,7 +71,7 @@ function shapeViolations(store: unknown, partial: boolean | undefined): StoreCon
   for (const method of ['get', 'set', 'destroy']) {
     if (typeof s[method] !== 'function') fail(method, 'a method', describe(s[method]))
   }
-  for (const method of ['update', 'touch']) {
+  for (const method of ['update', 'touch', 'listByUser', 'ping']) {
     if (s[method] !== undefined && typeof s[method] !== 'function') fail(method, 'a method or absent', describe(s[method]))
   }
   if (s.partial !== undefined && typeof s.partial !== 'boolean') fail('partial', 'a boolean or absent', describe(s.partial))
@@ -121,7 +121,8 @@ async function runCheck(
  * replacing, isolation from the caller's objects, TTL, destroy, `update` (writes, and only if the
  * session exists: what makes logout safe), `touch` (stores the new metadata, keeps the data, only
  * if the session exists), partial writes, concurrency (logout racing a write, torn reads), large
- * values, and hostile ids. Every record a store returns must also pass the core's own check.
+ * values, hostile ids, and, for stores with `listByUser`, a user's sessions (moved, taken out,
+ * destroyed, expired, hostile user ids). Every record a store returns must also pass the core's own check.
  *
  * Resolves with the checks that passed and those that did not apply; rejects with one
  * `AggregateError` whose `errors` are a `StoreContractError` per violation (check, expected, got),
@@ -168,11 +169,13 @@ export async function testStore(
         ? 'the store has no update: a request that loaded a session before a concurrent logout can write it back'
         : spec.needs === 'touch' && !store.touch
           ? 'the store has no touch (the core rewrites unchanged sessions with update or set)'
-          : spec.needs === 'partial' && !settings.partial
-            ? 'the store is not partial'
-            : spec.needs === 'partial' && !store.update
-              ? 'the store has no update (the core writes every session whole with set)'
-              : null
+          : spec.needs === 'listByUser' && typeof store.listByUser !== 'function'
+            ? 'the store has no listByUser (manager.listSessions and destroySessions need it)'
+            : spec.needs === 'partial' && !settings.partial
+              ? 'the store is not partial'
+              : spec.needs === 'partial' && !store.update
+                ? 'the store has no update (the core writes every session whole with set)'
+                : null
     if (reason !== null) skipped.push({ check: spec.name, reason })
     return reason === null
   })

@@ -57,6 +57,7 @@ export {
   StoreError,
   VerificationError,
 } from '../errors'
+export { CHANNELS } from '../lib/channel_names'
 
 export const signAsync = signWeb
 export const unsignAsync = unsignWeb

@@ -1,6 +1,6 @@
 /**
  * The session rows by topic, and which spec registers which:
- * - the behaviour table — lifecycle, regenerate, flash, expiry, chunks, data — for one adapter at
+ * - the behaviour table — lifecycle, regenerate, flash, expiry, chunks, data, lifetime — for one adapter at
  *   a time: `registerAll(adapter)` from each adapter's spec (sessions_express, sessions_node,
  *   sessions_fetch, sessions_fastify, sessions_koa, sessions_hono), and with other stores from
  *   the store specs (sessions_express_store, sessions_redis);
@@ -14,6 +14,7 @@ import { registerData } from './data'
 import { registerExpiry } from './expiry'
 import { registerFlash } from './flash'
 import { registerLifecycle } from './lifecycle'
+import { registerLifetime } from './lifetime'
 import { registerRegenerate } from './regenerate'
 import type { RegisterOptions } from './table'
 
@@ -31,7 +32,15 @@ export type { RegisterOptions, Row } from './table'
  * registerAll('express', { stores: [{ name: 'redis', kind: 'memory', make: () => redisStore() }] })
  */
 export function registerAll(adapter: AdapterName, options?: RegisterOptions): void {
-  for (const register of [registerLifecycle, registerRegenerate, registerFlash, registerExpiry, registerChunks, registerData]) {
+  for (const register of [
+    registerLifecycle,
+    registerRegenerate,
+    registerFlash,
+    registerExpiry,
+    registerChunks,
+    registerData,
+    registerLifetime,
+  ]) {
     register(adapter, options)
   }
 }

@@ -19,6 +19,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { debug } from '../../lib/debug'
+import { type CsrfOptions, csrfRefusal, csrfSettings, tokenOf, tokenRequired } from '../csrf'
 import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
 import { type Session, type SessionCallbacks, type SessionData, setSessionHabits } from '../session'
@@ -97,6 +98,15 @@ export function session<T extends object = SessionData>(options?: SessionOptions
     appendSetCookie(res, cookies)
     if (watchSecure && secureCheckDue()) checkSecureOverHttp(isHttps(req), hostOf(req))
   }
+  // The `header` option (null: none, and no header is read or written).
+  const header = manager.headerName
+  /** Header mode: the session's value in the response header instead of Set-Cookie. */
+  const sendHeader = (res: ServerResponse, s: Session<T>): void => {
+    const value = manager.responseHeader(s)
+    if (value === undefined || header === null) return
+    if (res.headersSent) debug('%s header skipped: the response headers were already sent', header)
+    else res.setHeader(header, value)
+  }
   /** Sets up the loaded session on `req` and the commit at `res.end`, then goes on to the route. */
   const start = (req: IncomingMessage, res: ServerResponse, next: Next, s: Session<T>): void => {
     // An accessor, so that `req.session = null` (cookie-session's logout) destroys the session.
@@ -115,10 +125,15 @@ export function session<T extends object = SessionData>(options?: SessionOptions
         done.catch(() => {})
         return done
       }
-      if (committed instanceof Promise) done = committed.then((cookies) => sendCookies(req, res, cookies))
-      else {
+      if (committed instanceof Promise) {
+        done = committed.then((cookies) => {
+          sendCookies(req, res, cookies)
+          if (header !== null) sendHeader(res, s)
+        })
+      } else {
         done = []
         sendCookies(req, res, committed)
+        if (header !== null) sendHeader(res, s)
       }
       return done
     }
@@ -141,7 +156,7 @@ export function session<T extends object = SessionData>(options?: SessionOptions
   const middleware = (req: IncomingMessage, res: ServerResponse, next: Next): void => {
     let loaded: Session<T> | Promise<Session<T>>
     try {
-      loaded = manager.loadMaybeSync(req.headers.cookie)
+      loaded = manager.loadMaybeSync(req.headers.cookie, header === null ? undefined : req.headers[header])
     } catch (err) {
       next(err)
       return
@@ -165,3 +180,38 @@ function hostOf(req: IncomingMessage): string | undefined {
 }
 
 export type { Session, SessionCallbacks, SessionData, SessionOptions }
+
+/**
+ * CSRF protection, after `session()`: a request whose method is not in `ignoreMethods` (default
+ * GET, HEAD, OPTIONS, TRACE) needs the token of `req.session.csrfToken()` in the `x-csrf-token`
+ * header or the `_csrf` field of `req.body` (put `express.urlencoded()` / `express.json()` before
+ * it: this reads the body only as a body parser left it). Otherwise `next(err)` with a CsrfError
+ * (ERR_CSRF, `status` 403), which Express's default handler answers with 403. Options are checked
+ * here (ERR_BAD_CONFIG); without a session first, each request fails with ERR_BAD_CONFIG.
+ * `skip` gets node's request; in TypeScript, `csrf<express.Request>({ skip: (req) => … })` types
+ * it as Express's.
+ * @example
+ * app.use(session())
+ * app.use(express.urlencoded({ extended: false }))
+ * app.use(csrf({ skip: (req) => req.url.startsWith('/webhooks/') }))
+ * app.get('/form', (req, res) =>
+ *   res.send(`<form method="post"><input type="hidden" name="_csrf" value="${req.session.csrfToken()}">…</form>`))
+ */
+export function csrf<Req extends IncomingMessage = IncomingMessage & Express.Request>(
+  options?: CsrfOptions<Req>,
+): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
+  const settings = csrfSettings(options)
+  return (req, _res, next) => {
+    let refusal: unknown
+    try {
+      if (!tokenRequired(settings, req.method, req as Req)) return next()
+      const token = tokenOf(settings, req.headers[settings.header], (req as { body?: unknown }).body)
+      refusal = csrfRefusal((req as { session?: unknown }).session, token, settings, 'req.session')
+    } catch (err) {
+      refusal = err
+    }
+    next(refusal)
+  }
+}
+
+export type { CsrfOptions }

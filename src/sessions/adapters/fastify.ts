@@ -26,6 +26,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { createError } from '../../errors'
+import { type CsrfOptions, csrfRefusal, csrfSettings, tokenOf, tokenRequired } from '../csrf'
 import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
 import { type Session, type SessionData, setSessionHabits } from '../session'
@@ -83,7 +84,14 @@ const plugin: FastifyPluginAsync<SessionOptions> = async (app, options) => {
       )
     },
   })
+  // The `header` option (null: none, and no header is read or written).
+  const header = manager.headerName
   const sendCookies = (request: FastifyRequest, reply: FastifyReply, cookies: string[]): void => {
+    // Header mode: the session's value in the response header instead of Set-Cookie.
+    if (header !== null) {
+      const value = manager.responseHeader((request as Slot)[SESSION] as Session<SessionData>)
+      if (value !== undefined) reply.header(header, value)
+    }
     if (cookies.length === 0) return
     appendSetCookie(reply, cookies)
     // request.protocol and request.hostname follow X-Forwarded-* only under the trustProxy option.
@@ -94,7 +102,7 @@ const plugin: FastifyPluginAsync<SessionOptions> = async (app, options) => {
   app.addHook('onRequest', (request, _reply, done) => {
     let loaded: Session<SessionData> | Promise<Session<SessionData>>
     try {
-      loaded = manager.loadMaybeSync(request.headers.cookie)
+      loaded = manager.loadMaybeSync(request.headers.cookie, header === null ? undefined : request.headers[header])
     } catch (err) {
       done(err as Error)
       return
@@ -153,3 +161,36 @@ const plugin: FastifyPluginAsync<SessionOptions> = async (app, options) => {
 export const session = fp(plugin, { name: 'keycard-session', fastify: '5.x' })
 
 export type { Session, SessionData, SessionOptions }
+
+/**
+ * CSRF protection as a `preHandler` hook (it runs after Fastify parsed the body), for the whole
+ * app or per route: a request whose method is not in `ignoreMethods` (default GET, HEAD, OPTIONS,
+ * TRACE) needs the token of `request.session.csrfToken()` in the `x-csrf-token` header or the
+ * `_csrf` field of `request.body` (JSON is parsed by Fastify; forms need `@fastify/formbody`:
+ * this reads the body only as a parser left it). Otherwise the hook fails with a CsrfError
+ * (ERR_CSRF, `statusCode` 403), which Fastify's default handler answers with 403. Options are
+ * checked here (ERR_BAD_CONFIG); without the session plugin, each request fails with ERR_BAD_CONFIG.
+ * @example
+ * await app.register(session)
+ * await app.register(formbody)
+ * app.addHook('preHandler', csrf({ skip: (request) => request.url.startsWith('/webhooks/') }))
+ * // or per route: app.post('/transfer', { preHandler: csrf() }, handler)
+ */
+export function csrf(
+  options?: CsrfOptions<FastifyRequest>,
+): (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
+  const settings = csrfSettings(options)
+  return (request, _reply, done) => {
+    let refusal: Error | undefined
+    try {
+      if (!tokenRequired(settings, request.method, request)) return done()
+      const token = tokenOf(settings, request.headers[settings.header], request.body)
+      refusal = csrfRefusal((request as { session?: unknown }).session, token, settings, 'request.session')
+    } catch (err) {
+      refusal = err as Error
+    }
+    done(refusal)
+  }
+}
+
+export type { CsrfOptions }

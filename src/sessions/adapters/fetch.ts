@@ -12,6 +12,7 @@
  * }
  */
 
+import { type CsrfOptions, csrfRefusal, csrfSettings, tokenOf, tokenRequired } from '../csrf'
 import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
 import { type Session, type SessionData, setSessionHabits } from '../session'
@@ -61,15 +62,23 @@ export function session<T extends object = SessionData>(options?: SessionOptions
   // commit() does not see the request: its URL is kept for the Secure-over-http check, only in
   // development and until that warning fired.
   const requests = new WeakMap<object, string>()
+  // The `header` option (null: none, and no header is read or written).
+  const header = manager.headerName
   return {
     manager,
     async load(request) {
-      const s = await manager.load(request.headers.get('cookie') ?? undefined)
+      const s = await manager.load(
+        request.headers.get('cookie') ?? undefined,
+        header === null ? undefined : (request.headers.get(header) ?? undefined),
+      )
       if (watchSecure && secureCheckDue()) requests.set(s, request.url)
       return s
     },
     async commit(session, target) {
       const cookies = await manager.commit(session)
+      // Header mode: the session's value in the response header instead of Set-Cookie.
+      const value = header === null ? undefined : manager.responseHeader(session)
+      if (value !== undefined && header !== null) return withHeader(target, header, value)
       if (cookies.length === 0) return target
       if (watchSecure && secureCheckDue()) checkRequest(requests.get(session))
       if (target instanceof Headers) {
@@ -89,6 +98,25 @@ export function session<T extends object = SessionData>(options?: SessionOptions
   }
 }
 
+/**
+ * `target` with header `name` set to `value`; a Response whose headers are immutable is copied.
+ * (A header-mode response carries no Set-Cookie for the session: the commit gave none.)
+ */
+function withHeader<R extends Response | Headers>(target: R, name: string, value: string): R {
+  if (target instanceof Headers) {
+    target.set(name, value)
+    return target
+  }
+  try {
+    target.headers.set(name, value)
+    return target
+  } catch {
+    const response = new Response(target.body, target)
+    response.headers.set(name, value)
+    return response as R
+  }
+}
+
 /** The Secure-over-http check for the URL of the request a session was loaded from. */
 function checkRequest(href: string | undefined): void {
   if (href === undefined || !URL.canParse(href)) return
@@ -97,3 +125,43 @@ function checkRequest(href: string | undefined): void {
 }
 
 export type { Session, SessionData, SessionOptions }
+
+/**
+ * What `csrf()` of keycard/fetch returns: throws unless the request may go on.
+ * @example
+ * const checkCsrf: FetchCsrfCheck = csrf()
+ * checkCsrf(request, s) // throws a CsrfError (ERR_CSRF, status 403) for a POST without a valid token
+ */
+export type FetchCsrfCheck = (request: Request, session: object, body?: unknown) => void
+
+/**
+ * CSRF protection for a `Request` handler: `check(request, session, body?)` returns when the
+ * request may go on and throws a CsrfError (ERR_CSRF, `status` 403) when its method is not in
+ * `ignoreMethods` (default GET, HEAD, OPTIONS, TRACE) and it carries no valid token of
+ * `session.csrfToken()` in the `x-csrf-token` header or the `_csrf` field of `body` (what you
+ * parsed: `await request.formData()`, URLSearchParams or a JSON object). The request's body is
+ * never read here. Options are checked here (ERR_BAD_CONFIG); anything but a keycard session is ERR_BAD_CONFIG.
+ * @example
+ * const checkCsrf = csrf()
+ * export async function handle(request: Request): Promise<Response> {
+ *   const s = await sessions.load(request)
+ *   const form = request.method === 'POST' ? await request.formData() : undefined
+ *   try {
+ *     checkCsrf(request, s, form)
+ *   } catch (err) {
+ *     return new Response('forbidden', { status: (err as { status?: number }).status ?? 500 })
+ *   }
+ *   …
+ * }
+ */
+export function csrf(options?: CsrfOptions<Request>): FetchCsrfCheck {
+  const settings = csrfSettings(options)
+  return (request, session, body) => {
+    if (!tokenRequired(settings, request.method, request)) return
+    const token = tokenOf(settings, request.headers.get(settings.header), body)
+    const refusal = csrfRefusal(session, token, settings, 'the session passed to the check')
+    if (refusal) throw refusal
+  }
+}
+
+export type { CsrfOptions }

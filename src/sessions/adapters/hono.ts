@@ -23,7 +23,9 @@
  * })
  */
 
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { type CsrfOptions, csrfRefusal, csrfSettings, tokenOf, tokenRequired } from '../csrf'
 import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
 import { type Session, type SessionData, setSessionHabits } from '../session'
@@ -56,6 +58,16 @@ export type HonoSessionMiddleware<T extends object = SessionData> = MiddlewareHa
   readonly manager: SessionManager<T>
 }
 
+/** Sets response header `name`, copying a response whose headers are immutable (a redirect). */
+function setHeader(c: { res: Response }, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value)
+  } catch {
+    c.res = new Response(c.res.body, c.res)
+    c.res.headers.set(name, value)
+  }
+}
+
 function appendAll(headers: Headers, cookies: readonly string[]): void {
   for (const cookie of cookies) headers.append('set-cookie', cookie)
 }
@@ -81,14 +93,21 @@ export function session<T extends object = SessionData>(options?: SessionOptions
   // Committed after the handler: a callback passed to regenerate/destroy/save would never be called.
   setSessionHabits(manager, { callbacks: false, cookieStore: manager.options.store.kind === 'cookie' })
   const watchSecure = watchesSecure(manager)
+  // The `header` option (null: none, and no header is read or written).
+  const header = manager.headerName
   const middleware: MiddlewareHandler<SessionEnv<T>> = async (c, next) => {
     // The maybe-sync calls: a cookie session needs no I/O, and awaits only what has to wait.
-    const loaded = manager.loadMaybeSync(c.req.header('cookie'))
+    const loaded = manager.loadMaybeSync(c.req.header('cookie'), header === null ? undefined : c.req.header(header))
     const s = loaded instanceof Promise ? await loaded : loaded
     c.set('session', s)
     await next()
     const committed = manager.commitMaybeSync(s)
     const cookies = committed instanceof Promise ? await committed : committed
+    // Header mode: the session's value in the response header instead of Set-Cookie.
+    if (header !== null) {
+      const value = manager.responseHeader(s)
+      if (value !== undefined) setHeader(c, header, value)
+    }
     if (cookies.length === 0) return
     try {
       appendAll(c.res.headers, cookies)
@@ -107,3 +126,34 @@ export function session<T extends object = SessionData>(options?: SessionOptions
 }
 
 export type { Session, SessionData, SessionOptions }
+
+/**
+ * CSRF protection, after `session()`: a request whose method is not in `ignoreMethods` (default
+ * GET, HEAD, OPTIONS, TRACE) needs the token of `c.get('session').csrfToken()` in the
+ * `x-csrf-token` header or the `_csrf` field of a form body, read with Hono's own
+ * `c.req.parseBody()` (cached: the handler reads the same body); JSON bodies are not read, send
+ * the header. Otherwise it throws an `HTTPException` 403 whose `cause` is the CsrfError
+ * (ERR_CSRF): Hono's default handler answers 403, and `app.onError` can read `err.cause.code`.
+ * Options are checked here (ERR_BAD_CONFIG); without a session first, requests fail with ERR_BAD_CONFIG.
+ * @example
+ * app.use(session())
+ * app.use(csrf({ skip: (c) => c.req.path.startsWith('/webhooks/') }))
+ * app.get('/form', (c) =>
+ *   c.html(`<form method="post"><input type="hidden" name="_csrf" value="${c.get('session').csrfToken()}">…</form>`))
+ */
+export function csrf(options?: CsrfOptions<Context>): MiddlewareHandler {
+  const settings = csrfSettings(options)
+  return async (c, next) => {
+    if (tokenRequired(settings, c.req.method, c)) {
+      const header = c.req.header(settings.header)
+      // Only a form body, and only when no header came; a malformed one is no token (a 403), not a 500.
+      const body = header === undefined ? await c.req.parseBody().catch(() => undefined) : undefined
+      const refusal = csrfRefusal(c.get('session'), tokenOf(settings, header, body), settings, "c.get('session')")
+      if (refusal?.code === 'ERR_CSRF') throw new HTTPException(403, { message: refusal.message, cause: refusal })
+      if (refusal) throw refusal
+    }
+    await next()
+  }
+}
+
+export type { CsrfOptions }

@@ -25,8 +25,9 @@
  * })
  */
 
-import type { Middleware } from 'koa'
+import type { Context, Middleware } from 'koa'
 import { createError } from '../../errors'
+import { type CsrfOptions, csrfRefusal, csrfSettings, tokenOf, tokenRequired } from '../csrf'
 import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
 import { type Session, type SessionCallbacks, type SessionData, setSessionHabits } from '../session'
@@ -70,9 +71,11 @@ export function session<T extends object = SessionData>(options?: SessionOptions
   setSessionHabits(manager, { callbacks: true, cookieStore: manager.options.store.kind === 'cookie' })
   const accessor = sessionAccessor('ctx.session')
   const watchSecure = watchesSecure(manager)
+  // The `header` option (null: none, and no header is read or written).
+  const header = manager.headerName
   const middleware: Middleware = async (ctx, next) => {
     // The maybe-sync calls: a cookie session needs no I/O, and awaits only what has to wait.
-    const loaded = manager.loadMaybeSync(ctx.headers.cookie)
+    const loaded = manager.loadMaybeSync(ctx.headers.cookie, header === null ? undefined : ctx.headers[header])
     const s = loaded instanceof Promise ? await loaded : loaded
     // An accessor, so that `ctx.session = null` (koa-session's logout) destroys the session.
     defineSession(ctx, s, accessor)
@@ -82,6 +85,11 @@ export function session<T extends object = SessionData>(options?: SessionOptions
       throw createError('ERR_INVALID_ARGUMENT', 'the response headers were sent before the session was committed')
     const committed = manager.commitMaybeSync(s)
     const cookies = committed instanceof Promise ? await committed : committed
+    // Header mode: the session's value in the response header instead of Set-Cookie.
+    if (header !== null) {
+      const value = manager.responseHeader(s)
+      if (value !== undefined) ctx.set(header, value)
+    }
     if (cookies.length === 0) return
     ctx.append('Set-Cookie', cookies)
     // ctx.secure and ctx.hostname follow X-Forwarded-* only when app.proxy says to trust them.
@@ -91,3 +99,32 @@ export function session<T extends object = SessionData>(options?: SessionOptions
 }
 
 export type { Session, SessionCallbacks, SessionData, SessionOptions }
+
+/**
+ * CSRF protection, after `session()`: a request whose method is not in `ignoreMethods` (default
+ * GET, HEAD, OPTIONS, TRACE) needs the token of `ctx.session.csrfToken()` in the `x-csrf-token`
+ * header or the `_csrf` field of `ctx.request.body` (put a body parser such as `@koa/bodyparser`
+ * before it: this reads the body only as a parser left it). Otherwise it throws a CsrfError
+ * (ERR_CSRF, `status` 403), which Koa's default handler answers with 403. Options are checked
+ * here (ERR_BAD_CONFIG); without a session first, each request fails with ERR_BAD_CONFIG.
+ * @example
+ * app.use(session())
+ * app.use(bodyParser())
+ * app.use(csrf({ skip: (ctx) => ctx.path.startsWith('/webhooks/') }))
+ * app.use((ctx) => {
+ *   ctx.body = `<form method="post"><input type="hidden" name="_csrf" value="${ctx.session.csrfToken()}">…</form>`
+ * })
+ */
+export function csrf(options?: CsrfOptions<Context>): Middleware {
+  const settings = csrfSettings(options)
+  return async (ctx, next) => {
+    if (tokenRequired(settings, ctx.method, ctx)) {
+      const token = tokenOf(settings, ctx.headers[settings.header], (ctx.request as { body?: unknown }).body)
+      const refusal = csrfRefusal(ctx.session, token, settings, 'ctx.session')
+      if (refusal) throw refusal
+    }
+    await next()
+  }
+}
+
+export type { CsrfOptions }

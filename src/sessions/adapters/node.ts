@@ -14,6 +14,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createError } from '../../errors'
+import { type CsrfOptions, csrfRefusal, csrfSettings, tokenOf, tokenRequired } from '../csrf'
 import { SessionManager } from '../manager'
 import type { SessionOptions } from '../options'
 import { type Session, type SessionData, setSessionHabits } from '../session'
@@ -61,9 +62,11 @@ export function session<T extends object = SessionData>(options?: SessionOptions
     commit: 'sessions.commit(session, res)',
   })
   const watchSecure = watchesSecure(manager)
+  // The `header` option (null: none, and no header is read or written).
+  const header = manager.headerName
   return {
     manager,
-    load: (req) => manager.load(req.headers.cookie),
+    load: (req) => manager.load(req.headers.cookie, header === null ? undefined : req.headers[header]),
     async commit(session, res) {
       // Checked first: committing marks the session saved, and a cookie that cannot be sent
       // any more would be lost with it.
@@ -71,6 +74,11 @@ export function session<T extends object = SessionData>(options?: SessionOptions
         throw createError('ERR_INVALID_ARGUMENT', 'commit the session before the response headers are sent')
       }
       const cookies = await manager.commit(session)
+      // Header mode: the session's value in the response header instead of Set-Cookie.
+      if (header !== null) {
+        const value = manager.responseHeader(session)
+        if (value !== undefined) res.setHeader(header, value)
+      }
       if (cookies.length === 0) return
       appendSetCookie(res, cookies)
       // No proxy is trusted here: https means a TLS socket in this process.
@@ -83,3 +91,44 @@ export function session<T extends object = SessionData>(options?: SessionOptions
 }
 
 export type { Session, SessionData, SessionOptions }
+
+/**
+ * What `csrf()` of keycard/node returns: throws unless the request may go on.
+ * @example
+ * const checkCsrf: NodeCsrfCheck = csrf()
+ * checkCsrf(req, s) // throws a CsrfError (ERR_CSRF, status 403) for a POST without a valid token
+ */
+export type NodeCsrfCheck = (req: IncomingMessage, session: object, body?: unknown) => void
+
+/**
+ * CSRF protection for a bare handler: `check(req, session, body?)` returns when the request may
+ * go on and throws a CsrfError (ERR_CSRF, `status` 403) when its method is not in `ignoreMethods`
+ * (default GET, HEAD, OPTIONS, TRACE) and it carries no valid token of `session.csrfToken()` in
+ * the `x-csrf-token` header or the `_csrf` field of `body` (the form or JSON you parsed:
+ * URLSearchParams, FormData or a plain object; else `req.body` if something parsed it). No body
+ * is read here. Options are checked here (ERR_BAD_CONFIG); anything but a keycard session is ERR_BAD_CONFIG.
+ * @example
+ * const checkCsrf = csrf()
+ * http.createServer(async (req, res) => {
+ *   const s = await sessions.load(req)
+ *   const form = req.method === 'POST' ? new URLSearchParams(await text(req)) : undefined
+ *   try {
+ *     checkCsrf(req, s, form)
+ *   } catch (err) {
+ *     res.statusCode = (err as { status?: number }).status ?? 500
+ *     return res.end('forbidden')
+ *   }
+ *   …
+ * })
+ */
+export function csrf(options?: CsrfOptions<IncomingMessage>): NodeCsrfCheck {
+  const settings = csrfSettings(options)
+  return (req, session, body) => {
+    if (!tokenRequired(settings, req.method, req)) return
+    const token = tokenOf(settings, req.headers[settings.header], body ?? (req as { body?: unknown }).body)
+    const refusal = csrfRefusal(session, token, settings, 'the session passed to the check')
+    if (refusal) throw refusal
+  }
+}
+
+export type { CsrfOptions }

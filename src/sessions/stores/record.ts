@@ -33,6 +33,9 @@ const LATEST_MS = 0xffff_ffff * 1000
  */
 const CLOCK_SKEW_MS = 5 * 60_000
 
+/** The shortest idle timeout a session may have (the `ttl` option's floor too). */
+const MIN_TTL_MS = 1000
+
 const isTime = (value: unknown): value is number =>
   Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= LATEST_MS
 
@@ -59,7 +62,10 @@ function isMeta(value: unknown): value is SessionMeta {
     isTime(meta.e) &&
     (meta.f === undefined || isFlash(meta.f)) &&
     (meta.u === undefined || typeof meta.u === 'string') &&
-    (meta.g === undefined || (Number.isSafeInteger(meta.g) && (meta.g as number) >= 0))
+    (meta.g === undefined || (Number.isSafeInteger(meta.g) && (meta.g as number) >= 0)) &&
+    // A per-session idle timeout as setTtl allows it: whole ms, 1 s or more, within what a seal carries.
+    (meta.t === undefined || (isTime(meta.t) && (meta.t as number) >= MIN_TTL_MS)) &&
+    (meta.p === undefined || typeof meta.p === 'boolean')
   )
 }
 
@@ -91,7 +97,7 @@ export function checkedRecord(value: unknown, expected: { id?: string; now: numb
     if (!isPlainObject(meta) || typeof dataJson !== 'string') return null
     // Each field is read once, into a copy, and the copy is checked: a getter cannot answer the
     // check with one value and the core with another.
-    const { v, id, c, e, f, u, g } = meta
+    const { v, id, c, e, f, u, g, t, p } = meta
     const copy = { v, id, c, e } as SessionMeta
     if (f !== undefined) {
       if (!isPlainObject(f)) return null
@@ -101,6 +107,8 @@ export function checkedRecord(value: unknown, expected: { id?: string; now: numb
     }
     if (u !== undefined) copy.u = u as string
     if (g !== undefined) copy.g = g as number
+    if (t !== undefined) copy.t = t as number
+    if (p !== undefined) copy.p = p as boolean
     if (!isMeta(copy)) return null
     if (expected.id !== undefined && copy.id !== expected.id) return null
     if (copy.c > expected.now + CLOCK_SKEW_MS) return null

@@ -27,6 +27,16 @@ export interface SessionMeta {
   u?: string
   /** Revocation: that user's generation when the session was saved. */
   g?: number
+  /**
+   * This session's own idle timeout in ms (`session.setTtl`), instead of the `ttl` option; absent:
+   * the option's. Whole ms, at least 1000.
+   */
+  t?: number
+  /**
+   * Whether the cookie is persistent (`session.setPersistent`): false, a browser-session cookie
+   * (no Max-Age/Expires); absent: the `cookie.persistent` option.
+   */
+  p?: boolean
 }
 
 /**
@@ -126,6 +136,23 @@ export interface ServerStore {
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: stores whose touch is typed Promise<void> must still fit
   touch?(id: string, session: StoredSession, ttlMs: number): Promise<boolean | void>
+  /**
+   * A user's sessions (optional; `manager.listSessions` and `destroySessions` need it): the
+   * metadata of every session this store holds whose last write carried `meta.u === user`.
+   * Keep an index by `meta.u`, maintained by `set`/`update`/`touch`/`destroy` (never a scan of
+   * every session). Never a session of another user, nor one destroyed; one that expired or
+   * moved to another user may be left out lazily, but is never returned as this user's. The
+   * core checks expiry, lifetime and revocation again on what this returns.
+   */
+  listByUser?(user: string): Promise<SessionMeta[]>
+  /**
+   * Whether the backing service answers (optional; `manager.health()` calls it, bounded by
+   * `storeTimeout`). Resolves when it does, rejects when it does not. Without it, `health()`
+   * probes with a `get` of an id no session has.
+   */
+  ping?(): Promise<void>
+  /** A short name for health reports and diagnostics messages ('memory', 'redis'). Optional. */
+  readonly name?: string
 }
 
 /**

@@ -43,6 +43,15 @@ export interface RedisCommands {
   /** Runs `script` with one key (EVALSHA, then EVAL when the server does not know it). */
   run(script: Script, key: string, args: readonly string[]): Promise<unknown>
   /**
+   * Runs `script` with several keys: only where they share a node (`cluster` false, or keys in
+   * one hash slot), as on Cluster a script naming keys of two slots fails with CROSSSLOT.
+   */
+  runKeys(script: Script, keys: readonly string[], args: readonly string[]): Promise<unknown>
+  /** PING: resolves when the server (on Cluster, a node) answers. */
+  ping(): Promise<void>
+  /** Whether the client is a Cluster client (ioredis Cluster, node-redis createCluster). */
+  readonly cluster: boolean
+  /**
    * HGETALL as one flat list, field, value, field, value... (empty for a missing key): one array
    * per read rather than one per field, on the path every request takes.
    */
@@ -101,15 +110,25 @@ function ioredisCommands(client: Client, close: () => Promise<void>): RedisComma
         return call(client, 'eval', s.source, 1, key, ...args)
       }
     },
+    async runKeys(s, keys, args) {
+      try {
+        return await call(client, 'evalsha', s.sha, keys.length, ...keys, ...args)
+      } catch (err) {
+        if (!isNoScript(err)) throw err
+        return call(client, 'eval', s.source, keys.length, ...keys, ...args)
+      }
+    },
+    cluster: client.isCluster === true,
     hgetall: async (key) => flat(await call(client, 'hgetall', key)),
     ...sharedCommands(client),
     close,
   }
 }
 
-/** DEL, GET and INCR, which both libraries name alike. */
-function sharedCommands(client: Client): Pick<RedisCommands, 'del' | 'get' | 'incr'> {
+/** DEL, GET, INCR and PING, which both libraries name alike. */
+function sharedCommands(client: Client): Pick<RedisCommands, 'del' | 'get' | 'incr' | 'ping'> {
   return {
+    ping: async () => void (await call(client, 'ping')),
     del: async (key) => void (await call(client, 'del', key)),
     get: async (key) => {
       const value = await call(client, 'get', key)
@@ -132,6 +151,17 @@ function nodeRedisCommands(client: Client, close: () => Promise<void>): RedisCom
         return call(client, 'eval', s.source, options)
       }
     },
+    async runKeys(s, keys, args) {
+      const options = { keys: keys as string[], arguments: args as string[] }
+      try {
+        return await call(client, 'evalSha', s.sha, options)
+      } catch (err) {
+        if (!isNoScript(err)) throw err
+        return call(client, 'eval', s.source, options)
+      }
+    },
+    // createCluster's client has its masters and slots; createClient's has neither.
+    cluster: 'masters' in client && 'slots' in client,
     hgetall: async (key) => flat(await call(client, 'hGetAll', key)),
     ...sharedCommands(client),
     close,
@@ -226,6 +256,15 @@ function firstReady(commands: RedisCommands, settled: Promise<void>): RedisComma
       await wait()
       return commands.run(s, key, args)
     },
+    async runKeys(s, keys, args) {
+      await wait()
+      return commands.runKeys(s, keys, args)
+    },
+    async ping() {
+      await wait()
+      return commands.ping()
+    },
+    cluster: commands.cluster,
     async hgetall(key) {
       await wait()
       return commands.hgetall(key)

@@ -11,6 +11,15 @@
  *
  * Every script touches one key (KEYS[1]), so all of them run on Redis Cluster, and each runs
  * atomically: no other command sees a session half written or without its expiry.
+ *
+ * A user's sessions (`listByUser`): a sorted set per user, `${prefix}user:${escaped user}`, whose
+ * members are the session keys, each scored with its expiry (ms on the Redis clock). A session
+ * written with a user (`meta.u`) is added by the same script that writes it (the `*_USER`
+ * variants, with the set as KEYS[2]), so no session of a user is ever missing from the set. On
+ * Cluster the two keys live in different slots: the store runs INDEX on the set, then the plain
+ * script, the set first, so a session is never without its entry there either. The set may hold
+ * more (sessions destroyed, moved to another user, or whose write failed after INDEX): listing
+ * reads each session back and removes what is not that user's (REMOVE_STALE).
  */
 
 import { script } from './client'
@@ -45,6 +54,49 @@ export function keyOf(field: string): string {
   return key
 }
 
+const SET_BODY = `
+redis.call('DEL', KEYS[1])
+for i = 2, #ARGV, 200 do
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 199, #ARGV)))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+`
+
+const UPDATE_BODY = `
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
+local whole = ARGV[2] == '1'
+if whole then redis.call('DEL', KEYS[1]) end
+local last = 3 + tonumber(ARGV[3])
+for i = 4, last, 200 do
+  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 199, last)))
+end
+for i = last + 1, #ARGV, 200 do
+  redis.call('HDEL', KEYS[1], unpack(ARGV, i, math.min(i + 199, #ARGV)))
+end
+if whole then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+`
+
+const TOUCH_BODY = `
+if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+`
+
+/**
+ * The user's set (KEYS[2] in the *_USER scripts): session KEYS[1] scored with its expiry, now +
+ * ARGV[1] ms on the Redis clock (TIME: one clock for every app server). Members whose expiry has
+ * passed are dropped, and the set itself expires with its longest-lived member, so it never
+ * outlives the sessions it lists and never expires before one of them. Scores are whole ms,
+ * formatted with %.0f: Lua would print 1.7e+12, which PEXPIREAT refuses.
+ */
+const INDEX_BODY = (set: string, member: string) => `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+redis.call('ZADD', ${set}, string.format('%.0f', now + tonumber(ARGV[1])), ${member})
+redis.call('ZREMRANGEBYSCORE', ${set}, '-inf', string.format('%.0f', now))
+local longest = redis.call('ZRANGE', ${set}, -1, -1, 'WITHSCORES')
+if longest[2] then redis.call('PEXPIREAT', ${set}, string.format('%.0f', tonumber(longest[2]))) end
+`
+
 // HSET/HDEL take their arguments in slices of 200: Lua's unpack of thousands of values at once
 // would overflow its C stack, and a session may have that many keys.
 
@@ -54,13 +106,7 @@ export function keyOf(field: string): string {
  * @example
  * await redis.run(SET, prefix + id, ['86400000', META_FIELD, metaJson, 'views', '1'])
  */
-export const SET = script(`
-redis.call('DEL', KEYS[1])
-for i = 2, #ARGV, 200 do
-  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 199, #ARGV)))
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1
+export const SET = script(`${SET_BODY}return 1
 `)
 
 /**
@@ -75,19 +121,7 @@ return 1
  * @example
  * const wrote = Number(await redis.run(UPDATE, prefix + id, ['86400000', '0', '4', META_FIELD, metaJson, 'cart', '[1]', 'coupon'])) === 1
  */
-export const UPDATE = script(`
-if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
-local whole = ARGV[2] == '1'
-if whole then redis.call('DEL', KEYS[1]) end
-local last = 3 + tonumber(ARGV[3])
-for i = 4, last, 200 do
-  redis.call('HSET', KEYS[1], unpack(ARGV, i, math.min(i + 199, last)))
-end
-for i = last + 1, #ARGV, 200 do
-  redis.call('HDEL', KEYS[1], unpack(ARGV, i, math.min(i + 199, #ARGV)))
-end
-if whole then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return 1
+export const UPDATE = script(`${UPDATE_BODY}return 1
 `)
 
 /**
@@ -97,8 +131,64 @@ return 1
  * @example
  * const alive = Number(await redis.run(TOUCH, prefix + id, ['86400000', META_FIELD, metaJson])) === 1
  */
-export const TOUCH = script(`
-if redis.call('PEXPIRE', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-return 1
+export const TOUCH = script(`${TOUCH_BODY}return 1
+`)
+
+/**
+ * SET, and the session entered in its user's set (KEYS[2]) in the same step.
+ * @example
+ * await redis.runKeys(SET_USER, [prefix + id, userKey], ['86400000', META_FIELD, metaJson])
+ */
+export const SET_USER = script(`${SET_BODY}${INDEX_BODY('KEYS[2]', 'KEYS[1]')}return 1\n`)
+
+/**
+ * UPDATE, and the session entered in its user's set (KEYS[2]) if it was written.
+ * @example
+ * await redis.runKeys(UPDATE_USER, [prefix + id, userKey], ['86400000', '1', '2', META_FIELD, metaJson])
+ */
+export const UPDATE_USER = script(`${UPDATE_BODY}${INDEX_BODY('KEYS[2]', 'KEYS[1]')}return 1\n`)
+
+/**
+ * TOUCH, and the session entered in its user's set (KEYS[2]) if it still exists.
+ * @example
+ * await redis.runKeys(TOUCH_USER, [prefix + id, userKey], ['86400000', META_FIELD, metaJson])
+ */
+export const TOUCH_USER = script(`${TOUCH_BODY}${INDEX_BODY('KEYS[2]', 'KEYS[1]')}return 1\n`)
+
+/**
+ * Cluster only: the session key ARGV[2] entered in the user's set KEYS[1] for ARGV[1] ms, run
+ * before the session's own write (see above).
+ * @example
+ * await redis.run(INDEX, userKey, ['86400000', prefix + id])
+ */
+export const INDEX = script(`${INDEX_BODY('KEYS[1]', 'ARGV[2]')}return 1\n`)
+
+/**
+ * The members of a user's set whose expiry is still ahead (expired ones dropped first), with
+ * their scores: member, score, member, score...
+ * @example
+ * const flat = (await redis.run(LIST_USER, userKey, [])) as string[]
+ */
+export const LIST_USER = script(`
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
+return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+`)
+
+/**
+ * Removes members that listing found stale (destroyed, or another user's now), each only if its
+ * score is still the one listing read: a write that entered it again meanwhile (a new expiry)
+ * keeps it. ARGV = member, score, member, score...
+ * @example
+ * await redis.run(REMOVE_STALE, userKey, [prefix + id, '1700000000000'])
+ */
+export const REMOVE_STALE = script(`
+local removed = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+return removed
 `)

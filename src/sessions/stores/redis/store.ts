@@ -9,11 +9,26 @@
  * one request can be dropped by a concurrent request that commits after it.
  */
 
+import { createError } from '../../../errors'
 import { fieldsToJson } from '../../serialize'
+import { storeCall } from '../../store_call'
 import { decodeRecord } from '../record'
-import type { ServerStore, StoredSession } from '../types'
-import type { RedisCommands } from './client'
-import { fieldOf, keyOf, META_FIELD, SET, TOUCH, UPDATE } from './scripts'
+import type { ServerStore, SessionMeta, StoredSession } from '../types'
+import type { RedisCommands, Script } from './client'
+import {
+  fieldOf,
+  INDEX,
+  keyOf,
+  LIST_USER,
+  META_FIELD,
+  REMOVE_STALE,
+  SET,
+  SET_USER,
+  TOUCH,
+  TOUCH_USER,
+  UPDATE,
+  UPDATE_USER,
+} from './scripts'
 
 /**
  * Transforms each stored value (the metadata and every data field), e.g. to encrypt it.
@@ -29,6 +44,20 @@ export interface RedisSerializer {
   stringify(json: string): string
   /** The JSON back from stored text. A throw makes the session unreadable: a fresh session. */
   parse(stored: string): string
+}
+
+/**
+ * A user id as it appears in a key: percent-encoded UTF-8, every character but A-Z a-z 0-9 - _ .
+ * escaped (`%` included, so the encoding is one-to-one). No user can then name another key: not
+ * a session key (those never hold `:` or `%`), not another user's set, and not a Cluster hash
+ * slot of its choosing (`{` `}` are escaped). A lone surrogate has no UTF-8 form (the clients
+ * would send U+FFFD, and two users would share a set): refused.
+ * @example
+ * userPart('a:b{c}') // 'a%3Ab%7Bc%7D'
+ */
+export function userPart(user: string): string {
+  if (!user.isWellFormed()) throw createError('ERR_INVALID_ARGUMENT', 'a user id cannot hold a lone surrogate')
+  return encodeURIComponent(user).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
 const byKey = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
@@ -53,6 +82,8 @@ export class RedisSessionStore implements ServerStore {
   readonly kind = 'server'
   /** Writes only the keys a request changed. */
   readonly partial = true
+  /** For health reports and diagnostics messages. */
+  readonly name = 'redis'
   /** Prefix of every session key: `${prefix}${id}`. */
   readonly prefix: string
   readonly #redis: RedisCommands
@@ -73,6 +104,27 @@ export class RedisSessionStore implements ServerStore {
   /** The key's TTL: the store's `ttl` option when given, else the core's (whole ms, at least 1). */
   #pttl(ttlMs: number): string {
     return String(Math.max(1, Math.ceil(this.#ttl ?? ttlMs)))
+  }
+
+  /** The key of `user`'s set of session keys (see scripts.ts). */
+  userKey(user: string): string {
+    return `${this.prefix}user:${userPart(user)}`
+  }
+
+  /**
+   * Runs a session write: the plain script, or, for a session with a user, its `*_USER` variant
+   * that enters it in the user's set in the same step. On Cluster the set is in another slot:
+   * INDEX on the set first, then the plain script (a session is never missing from its set; the
+   * set may hold one whose write then failed, which listing removes).
+   */
+  async #write(plain: Script, withUser: Script, id: string, session: StoredSession, args: string[]): Promise<unknown> {
+    const key = this.prefix + id
+    const user = session.meta.u
+    if (user === undefined) return this.#redis.run(plain, key, args)
+    const users = this.userKey(user)
+    if (!this.#redis.cluster) return this.#redis.runKeys(withUser, [key, users], args)
+    await this.#redis.run(INDEX, users, [args[0] as string, key])
+    return this.#redis.run(plain, key, args)
   }
 
   #metaJson(session: StoredSession): string {
@@ -134,7 +186,7 @@ export class RedisSessionStore implements ServerStore {
   async set(id: string, session: StoredSession, ttlMs: number): Promise<void> {
     const args = [this.#pttl(ttlMs), META_FIELD, this.#metaJson(session)]
     this.#pushFields(args, session.fields ?? fieldsFromJson(session.dataJson))
-    await this.#redis.run(SET, this.prefix + id, args)
+    await this.#write(SET, SET_USER, id, session, args)
   }
 
   /**
@@ -151,7 +203,7 @@ export class RedisSessionStore implements ServerStore {
     const args = [this.#pttl(ttlMs), changes ? '0' : '1', '', META_FIELD, this.#metaJson(session)]
     args[2] = String(2 + this.#pushFields(args, set))
     for (const key of changes?.deleted ?? []) args.push(fieldOf(key))
-    return Number(await this.#redis.run(UPDATE, this.prefix + id, args)) === 1
+    return Number(await this.#write(UPDATE, UPDATE_USER, id, session, args)) === 1
   }
 
   /**
@@ -163,7 +215,7 @@ export class RedisSessionStore implements ServerStore {
   async touch(id: string, session: StoredSession, ttlMs: number): Promise<boolean> {
     // A session deleted meanwhile is not brought back: false, and the core sends no cookie for it.
     const args = [this.#pttl(ttlMs), META_FIELD, this.#metaJson(session)]
-    return Number(await this.#redis.run(TOUCH, this.prefix + id, args)) === 1
+    return Number(await this.#write(TOUCH, TOUCH_USER, id, session, args)) === 1
   }
 
   /**
@@ -173,6 +225,52 @@ export class RedisSessionStore implements ServerStore {
    */
   async destroy(id: string): Promise<void> {
     await this.#redis.del(this.prefix + id)
+  }
+
+  /**
+   * The metadata of `user`'s live sessions: the user's set (expired members dropped by Redis),
+   * each member read back, and members that are not this user's session any more (destroyed,
+   * moved to another user) removed from the set. One round trip per session listed: a user has
+   * a handful; nothing scans the keyspace.
+   * @example
+   * const metas = await store.listByUser('42') // [{ id, c, e, u: '42', ... }]
+   */
+  async listByUser(user: string): Promise<SessionMeta[]> {
+    const set = this.userKey(user)
+    const flat = ((await this.#redis.run(LIST_USER, set, [])) as unknown[]).map(String)
+    const metas: SessionMeta[] = []
+    const stale: string[] = []
+    const reads: Array<Promise<void>> = []
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const member = flat[i] as string
+      const score = flat[i + 1] as string
+      const id = member.startsWith(this.prefix) ? member.slice(this.prefix.length) : undefined
+      if (id === undefined || id.length === 0) {
+        stale.push(member, score)
+        continue
+      }
+      reads.push(
+        this.get(id).then((stored) => {
+          if (stored?.meta.u === user && stored.meta.id === id) metas.push(stored.meta)
+          else stale.push(member, score)
+        }),
+      )
+    }
+    await Promise.all(reads)
+    if (stale.length > 0) await this.#redis.run(REMOVE_STALE, set, stale)
+    return metas
+  }
+
+  /**
+   * PING through the store's client, bounded by `timeoutMs` (default 2000, as `storeTimeout`):
+   * a client of the app's own that queues commands while Redis is down would otherwise wait for
+   * it to come back. Rejects with ERR_STORE_UNAVAILABLE. (`manager.health()` also bounds it by
+   * its `storeTimeout`.)
+   * @example
+   * await store.ping() // rejects while Redis is down
+   */
+  ping(timeoutMs = 2000): Promise<void> {
+    return storeCall(() => this.#redis.ping(), timeoutMs)
   }
 
   /**
