@@ -418,3 +418,22 @@ test(t_('csrf: csrfToken() keeps a new empty session, bound to its id; without i
     { code: 'ERR_INVALID_ARGUMENT' },
   )
 })
+
+test(
+  t_('csrf: a session carried in the header option needs no token (no browser sends it on its own); a cookie session still does'),
+  async (t) => {
+    const manager = new SessionManager({ secret: SECRET, header: 'x-session-token' })
+    const check = fetchAdapter.csrf()
+    const first = await manager.load(undefined, '')
+    first.views = 1
+    t.deepEqual(await manager.commit(first), [])
+    const value = manager.responseHeader(first)
+    t.is(typeof value, 'string')
+    const viaHeader = await manager.load(undefined, value)
+    t.is(viaHeader.views, 1)
+    t.notThrows(() => check(new Request('http://x/', { method: 'POST' }), viaHeader))
+    const cookieManager = new SessionManager({ secret: SECRET })
+    const viaCookie = await cookieManager.load(undefined)
+    t.throws(() => check(new Request('http://x/', { method: 'POST' }), viaCookie), { code: 'ERR_CSRF' })
+  },
+)
