@@ -55,15 +55,30 @@ export declare function cacheClear(cache: ExternalObject<'Cache'>): void
 
 /**
  * A new cache, or the cache called `name` (shared by every thread of the process). The TS
- * layer has validated the numbers.
+ * layer has validated the numbers. `update_age_on_get` absent: false.
  */
-export declare function cacheCreate(maxSize: number, maxBytes: number, ttl: number, name?: string | undefined | null): ExternalObject<'Cache'>
+export declare function cacheCreate(maxSize: number, maxBytes: number, ttl: number, name?: string | undefined | null, updateAgeOnGet?: boolean | undefined | null): ExternalObject<'Cache'>
 
 export declare function cacheDelete(cache: ExternalObject<'Cache'>, key: string): boolean
+
+/**
+ * Every live entry, most recent first, in one call and one flat array: `[key, key, ...]`, or
+ * with `with_values` `[key, value, msLeft, ...]` (values as `cache_get` returns them, msLeft
+ * Infinity when the entry never expires). Recency and counters are left alone.
+ */
+export declare function cacheEntries(cache: ExternalObject<'Cache'>, withValues: boolean): Array<string | Buffer | number>
 
 export declare function cacheGet(cache: ExternalObject<'Cache'>, key: string): string | Buffer | null
 
 export declare function cacheHas(cache: ExternalObject<'Cache'>, key: string): boolean
+
+/**
+ * Adds `by` (a safe integer, checked by the TS layer) to the counter under `key` in one locked
+ * step, so increments from every worker thread of a named cache add up exactly. The new value,
+ * or null when key + digits would exceed `maxBytes`; a value that is not an integer counter, or
+ * a result past +-(2^53 - 1), is ERR_INVALID_ARGUMENT (same texts as the fallback's).
+ */
+export declare function cacheIncrement(cache: ExternalObject<'Cache'>, key: string, by: number, ttl: number): number | null
 
 export declare function cachePeek(cache: ExternalObject<'Cache'>, key: string): string | Buffer | null
 

@@ -62,6 +62,12 @@ function run(msg) {
       }
       return null
     }
+    case 'incrementMany': {
+      if (msg.barrier) barrier(msg.barrier)
+      let last = 0
+      for (let i = 0; i < msg.count; i++) last = cache.increment(msg.key, msg.by)
+      return last
+    }
     case 'readMany': {
       if (msg.barrier) barrier(msg.barrier)
       let found = 0
@@ -372,6 +378,32 @@ test(
       t.true(main.has(`main:${N - 1}`))
       t.true(main.has(`main:${N - MAX}`))
       t.false(main.has(`main:${N - MAX - 1}`))
+    }
+  },
+)
+
+test(
+  t_(
+    `cache workers: increment from 3 workers and the main thread at once ${shared ? 'adds up exactly in one counter' : 'counts per thread'}`,
+  ),
+  async (t) => {
+    const N = 5000
+    const options = { name: uniqueName('counters'), maxSize: 10 }
+    const main = new Cache(options)
+    const workers = [await startWorker(t, options), await startWorker(t, options), await startWorker(t, options)]
+    const gate = barrier(workers.length)
+    const counting = workers.map((w, i) => w.call<number>('incrementMany', { key: 'n', by: i + 1, count: N, barrier: gate.sab }))
+    await gate.allWaiting()
+    gate.release()
+    for (let i = 0; i < N; i++) main.increment('n', 10)
+    const lasts = await Promise.all(counting)
+    if (shared) {
+      // (1 + 2 + 3 + 10) * N: no increment lost to a race between threads.
+      t.is(main.get('n'), 16 * N)
+      t.is(await workers[0]!.call('get', { key: 'n' }), 16 * N)
+    } else {
+      t.deepEqual(lasts, [N, 2 * N, 3 * N])
+      t.is(main.get('n'), 10 * N)
     }
   },
 )

@@ -18,7 +18,15 @@ export {
   verifyTokenOrThrowAsync,
 } from './async'
 export { type BackendInfo, backend } from './backend'
-export { Cache, type CacheOptions, type CacheSetOptions, type CacheStats } from './cache'
+export {
+  Cache,
+  type CacheDumpEntry,
+  type CacheGetOrSetOptions,
+  type CacheLoader,
+  type CacheOptions,
+  type CacheSetOptions,
+  type CacheStats,
+} from './cache'
 export { createCsrfToken, verifyCsrfToken } from './csrf'
 export {
   type CacheEvictMessage,
@@ -54,6 +62,14 @@ export {
   verifyPassword,
 } from './password'
 export { randomId, timingSafeEqual } from './random'
+export {
+  type CounterStore,
+  type RateLimiter,
+  type RateLimitOptions,
+  type RateLimitResult,
+  rateLimit,
+  rateLimitHeaders,
+} from './rate_limit'
 export { type SealOptions, seal, sealedLength, type UnsealOptions, unseal, unsealOrThrow } from './seal'
 export { type SignOptions, sign, type UnsignOptions, unsign, unsignOrThrow } from './sign'
 export {

@@ -95,7 +95,7 @@ export interface Argon2Job {
 /**
  * What a cache is made of; `src/cache.ts` has validated and normalised every field.
  * @example
- * backend.openCache({ maxSize: 1000, maxBytes: 0, ttl: 60_000 }, null)
+ * backend.openCache({ maxSize: 1000, maxBytes: 0, ttl: 60_000, updateAgeOnGet: false }, null)
  */
 export interface CacheConfig {
   /** Most entries held, 1 ..= 2^32 - 2. */
@@ -104,6 +104,8 @@ export interface CacheConfig {
   maxBytes: number
   /** Default time to live in whole milliseconds; 0 = entries never expire. */
   ttl: number
+  /** A `get` hit restarts the entry's own time to live; absent: false. */
+  updateAgeOnGet?: boolean
 }
 
 /**
@@ -142,6 +144,20 @@ export interface CacheCore {
   peek(key: string): unknown
   /** Stores an entry; `ttl` in whole ms, -1 = the cache's default, 0 = never expires. False, changing nothing, when key + value bytes exceed `maxBytes`. */
   set(key: string, kind: number, payload: string | Uint8Array, ttl: number): boolean
+  /**
+   * Adds `by` (a safe integer) to the integer counter under `key` atomically (natively one call
+   * under the store's lock), creating it with `ttl` (-1 = default, 0 = never) when absent; an
+   * existing counter keeps its expiry and becomes the most recent. The new value, or undefined,
+   * changing nothing, when key + digits exceed `maxBytes`. ERR_INVALID_ARGUMENT when the entry
+   * is not an integer counter or the result passes +-(2^53 - 1).
+   */
+  increment(key: string, by: number, ttl: number): number | undefined
+  /**
+   * Every live entry, most recent first, as one flat array: keys only, or with `withValues`
+   * `[key, value, msLeft, ...]` (values decoded as `get` returns them; msLeft Infinity = never).
+   * Recency and counters unchanged.
+   */
+  entries(withValues: boolean): unknown[]
   /** Whether `key` holds a live entry; recency unchanged. */
   has(key: string): boolean
   /** Removes `key`; true when there was a live entry. */

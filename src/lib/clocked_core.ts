@@ -32,6 +32,14 @@ export function clockedCore(core: CacheCore, now: () => number): CacheCore {
       tick()
       return core.set(key, kind, payload, ttl)
     },
+    increment(key, by, ttl) {
+      tick()
+      return core.increment(key, by, ttl)
+    },
+    entries(withValues) {
+      tick()
+      return core.entries(withValues)
+    },
     has(key) {
       tick()
       return core.has(key)

@@ -58,6 +58,8 @@ export {
   VerificationError,
 } from '../errors'
 export { CHANNELS } from '../lib/channel_names'
+// Plain TypeScript, no crypto: the same limiter as on Node (one isolate's memory, or a CounterStore).
+export { rateLimit, rateLimitHeaders } from '../rate_limit'
 
 export const signAsync = signWeb
 export const unsignAsync = unsignWeb

@@ -59,6 +59,8 @@ pub struct Config {
     pub max_bytes: u64,
     /// Default time to live in ms; 0 = never expires.
     pub ttl_ms: u64,
+    /// A `get` hit restarts the entry's time to live (lru-cache's `updateAgeOnGet`).
+    pub update_age_on_get: bool,
 }
 
 /// Counters and current totals.
@@ -109,7 +111,7 @@ impl Cache {
         Cache {
             config,
             hasher: RandomState::new(),
-            inner: Mutex::new(Inner::new()),
+            inner: Mutex::new(Inner::new(config.update_age_on_get)),
             test_now: AtomicU64::new(REAL_CLOCK),
         }
     }
@@ -168,6 +170,9 @@ impl Cache {
             Some(slot) => {
                 inner.hits += 1;
                 inner.move_to_tail(slot);
+                if self.config.update_age_on_get {
+                    inner.reage(slot, self.now());
+                }
                 Some(read(inner.slots[slot as usize].value()))
             }
             None => {
@@ -228,9 +233,90 @@ impl Cache {
             }
             None => inner.insert(key, kind, payload, hash, expires_at),
         };
+        if self.config.update_age_on_get {
+            inner.remember_ttl(slot, ttl_ms);
+        }
         inner.evict(self.config, slot);
         inner.compact_heap();
         true
+    }
+
+    /// Adds `by` to the integer counter under `key` (docs/CACHE.md, "Counters"), all under the
+    /// lock, so concurrent increments from any thread are never lost. A counter is an entry of
+    /// kind `kind` (the binding's JSON kind) whose payload is a decimal integer within
+    /// +-(2^53 - 1), which is how JSON writes a safe integer. An absent key is created holding `by`
+    /// with `ttl`; an existing counter keeps its expiry (incrementing does not extend a window)
+    /// and becomes the most recent entry. Hits and misses are not counted; evictions are, as in
+    /// `set`.
+    pub fn increment(&self, key: &[u8], kind: u8, by: i64, ttl: Ttl) -> Increment {
+        let hash = self.hash(key);
+        let mut inner = self.purged();
+        let found = inner.find(hash, key);
+        let value = match found {
+            Some(slot) => match counter_of(inner.slots[slot as usize].value(), kind) {
+                Some(old) => old.checked_add(by),
+                None => return Increment::NotCounter,
+            },
+            None => Some(by),
+        };
+        // Beyond 2^53 - 1 a JS number no longer holds every integer: refused, nothing changed.
+        let Some(value) = value.filter(|n| n.unsigned_abs() <= MAX_SAFE_INTEGER) else {
+            return Increment::OutOfRange;
+        };
+        let mut digits = [0u8; 20]; // any i64 in decimal
+        let text = format_i64(value, &mut digits);
+        if self.config.max_bytes > 0 && (key.len() + text.len()) as u64 > self.config.max_bytes {
+            return Increment::TooLarge;
+        }
+        let slot = match found {
+            Some(slot) => {
+                inner.rewrite(slot, text);
+                inner.move_to_tail(slot);
+                slot
+            }
+            None => {
+                let ttl_ms = match ttl {
+                    Ttl::Default => self.config.ttl_ms,
+                    Ttl::Never => 0,
+                    Ttl::Ms(ms) => ms,
+                };
+                let expires_at = if ttl_ms == 0 {
+                    0
+                } else {
+                    self.now().saturating_add(ttl_ms).max(1)
+                };
+                let slot = inner.insert(key, kind, text, hash, expires_at);
+                if self.config.update_age_on_get {
+                    inner.remember_ttl(slot, ttl_ms);
+                }
+                slot
+            }
+        };
+        inner.evict(self.config, slot);
+        inner.compact_heap();
+        Increment::Value(value)
+    }
+
+    /// Calls `visit` with every live entry, most recent first: its key, its stored value (kind
+    /// byte, then payload) and the ms it has left (`None`: never expires), after the purge every
+    /// operation does, leaving recency and counters alone. The lock is held throughout, so the
+    /// walk sees one consistent state (and blocks other threads for its length: it is for
+    /// `keys()`, `entries()` and `dump()`, not the request path). Stops at `visit`'s first error.
+    pub fn for_each_recent<E>(
+        &self,
+        mut visit: impl FnMut(&[u8], &[u8], Option<u64>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let inner = self.purged();
+        let now = self.now();
+        for slot in inner.recent_first() {
+            let entry = &inner.slots[slot as usize];
+            let left = match entry.expires_at {
+                0 => None,
+                at => Some(at - now.min(at)),
+            };
+            visit(entry.key(), entry.value(), left)?;
+        }
+        Ok(())
     }
 
     /// Whether `key` holds a live entry (recency unchanged).
@@ -289,6 +375,65 @@ impl Cache {
             size: inner.len,
         }
     }
+}
+
+/// 2^53 - 1: the largest integer every smaller one of which a JS number holds exactly.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// What `Cache::increment` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Increment {
+    /// The counter's new value.
+    Value(i64),
+    /// The key holds something other than an integer counter; nothing changed.
+    NotCounter,
+    /// The result would pass +-(2^53 - 1); nothing changed.
+    OutOfRange,
+    /// Key plus digits would exceed `max_bytes`; nothing changed.
+    TooLarge,
+}
+
+/// The integer a stored value (kind byte, then payload) holds when it is a counter: kind `kind`
+/// and a payload of `-?[0-9]+`, at most 16 digits (2^53 - 1 has 16). JSON writes every safe
+/// integer that way and nothing else that way, so this agrees with the fallback's
+/// `Number.isSafeInteger(JSON.parse(text))` on every payload a `set` can store.
+fn counter_of(stored: &[u8], kind: u8) -> Option<i64> {
+    let (&first, payload) = stored.split_first()?;
+    if first != kind {
+        return None;
+    }
+    let (negative, digits) = match payload.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, payload),
+    };
+    if digits.is_empty() || digits.len() > 16 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let magnitude = digits.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    if magnitude > MAX_SAFE_INTEGER {
+        return None;
+    }
+    let n = magnitude as i64;
+    Some(if negative { -n } else { n })
+}
+
+/// `n` in decimal, as JSON (and `JSON.stringify`) writes an integer, in `buf`.
+fn format_i64(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut magnitude = n.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (magnitude % 10) as u8;
+        magnitude /= 10;
+        if magnitude == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    &buf[at..]
 }
 
 /// The process-wide registry of named caches.

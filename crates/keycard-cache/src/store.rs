@@ -45,7 +45,7 @@ fn prefix_of(key: &[u8]) -> [u8; PREFIX] {
 }
 
 impl Entry {
-    fn key(&self) -> &[u8] {
+    pub(crate) fn key(&self) -> &[u8] {
         &self.data[..self.key_len as usize]
     }
 
@@ -104,10 +104,13 @@ pub(crate) struct Inner {
     pub(crate) misses: u64,
     pub(crate) evictions: u64,
     pub(crate) expirations: u64,
+    /// Each slot's time to live in ms (0 = never), kept only by caches that restart it on a
+    /// `get` (`update_age_on_get`): the entry itself has no room for it (one cache line).
+    ttls: Option<Vec<u64>>,
 }
 
 impl Inner {
-    pub(crate) fn new() -> Inner {
+    pub(crate) fn new(update_age_on_get: bool) -> Inner {
         Inner {
             slots: Vec::new(),
             links: Vec::new(),
@@ -123,6 +126,7 @@ impl Inner {
             misses: 0,
             evictions: 0,
             expirations: 0,
+            ttls: update_age_on_get.then(Vec::new),
         }
     }
 
@@ -137,6 +141,9 @@ impl Inner {
         self.with_ttl = 0;
         self.len = 0;
         self.bytes = 0;
+        if let Some(ttls) = &mut self.ttls {
+            ttls.clear();
+        }
     }
 
     pub(crate) fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
@@ -242,6 +249,52 @@ impl Inner {
         self.track_expiry(slot);
     }
 
+    /// Gives the entry in `slot` a new payload of the same kind, keeping its expiry and heap item
+    /// (a counter's increment): the generation stays, so its heap item stays valid. Resized as in
+    /// `replace`, so the allocation is always exactly key + kind + payload long.
+    pub(crate) fn rewrite(&mut self, slot: u32, payload: &[u8]) {
+        let entry = &mut self.slots[slot as usize];
+        self.bytes -= entry.bytes();
+        let start = entry.key_len as usize + 1;
+        if entry.data.len() == start + payload.len() {
+            entry.data[start..].copy_from_slice(payload);
+        } else {
+            let mut data = Vec::from(std::mem::take(&mut entry.data));
+            data.truncate(start);
+            data.reserve_exact(payload.len());
+            data.extend_from_slice(payload);
+            entry.data = data.into_boxed_slice();
+        }
+        self.bytes += entry.bytes();
+    }
+
+    /// Remembers the time to live the entry in `slot` was given (`update_age_on_get` caches).
+    pub(crate) fn remember_ttl(&mut self, slot: u32, ttl_ms: u64) {
+        if let Some(ttls) = &mut self.ttls {
+            let at = slot as usize;
+            if ttls.len() <= at {
+                ttls.resize(at + 1, 0);
+            }
+            ttls[at] = ttl_ms;
+        }
+    }
+
+    /// Restarts the time to live of the entry in `slot` from `now` (`update_age_on_get`): a new
+    /// expiry under a new generation, so the entry's earlier heap item is skipped as stale.
+    pub(crate) fn reage(&mut self, slot: u32, now: u64) {
+        let Some(&ttl_ms) = self.ttls.as_ref().and_then(|ttls| ttls.get(slot as usize)) else {
+            return;
+        };
+        let entry = &mut self.slots[slot as usize];
+        if ttl_ms == 0 || entry.expires_at == 0 {
+            return;
+        }
+        entry.expires_at = now.saturating_add(ttl_ms).max(1);
+        entry.generation = entry.generation.wrapping_add(1);
+        self.heap.push(Reverse((entry.expires_at, slot, entry.generation)));
+        self.compact_heap();
+    }
+
     fn track_expiry(&mut self, slot: u32) {
         let entry = &self.slots[slot as usize];
         if entry.expires_at != 0 {
@@ -302,6 +355,13 @@ impl Inner {
             t => self.links[t as usize].next = slot,
         }
         self.tail = slot;
+    }
+
+    /// The live slots, most recent first (the list from its tail).
+    pub(crate) fn recent_first(&self) -> impl Iterator<Item = u32> + '_ {
+        std::iter::successors(Some(self.tail).filter(|&s| s != NIL), |&slot| {
+            Some(self.links[slot as usize].prev).filter(|&s| s != NIL)
+        })
     }
 
     pub(crate) fn move_to_tail(&mut self, slot: u32) {

@@ -4,13 +4,14 @@
 use std::sync::Arc;
 use std::thread;
 
-use keycard_cache::{open_named, Cache, Config, Ttl};
+use keycard_cache::{open_named, Cache, Config, Increment, Ttl};
 
 fn cache(max_size: u32, max_bytes: u64, ttl_ms: u64) -> Cache {
     let cache = Cache::new(Config {
         max_size,
         max_bytes,
         ttl_ms,
+        update_age_on_get: false,
     });
     cache.set_test_now(Some(1_000));
     cache
@@ -79,6 +80,7 @@ fn named_caches_are_shared_between_threads() {
         max_size: 1_000,
         max_bytes: 0,
         ttl_ms: 0,
+        update_age_on_get: false,
     };
     let name = "keycard-cache-test-shared";
     let writers: Vec<_> = (0..4)
@@ -164,4 +166,78 @@ fn replacing_with_a_longer_or_shorter_value_keeps_the_key_and_the_byte_count() {
         (key.len() + "mid-size".len() + "short".len() + 1) as u64
     );
     assert_eq!(c.len(), 2);
+}
+
+#[test]
+fn increments_add_up_exactly_across_threads() {
+    let c = Arc::new(cache(10, 0, 0));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let c = Arc::clone(&c);
+            thread::spawn(move || {
+                for _ in 0..10_000 {
+                    c.increment(b"n", 3, 1, Ttl::Default);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(c.increment(b"n", 3, 0, Ttl::Default), Increment::Value(40_000));
+    assert_eq!(text(&c, "n").as_deref(), Some("40000"));
+}
+
+#[test]
+fn increment_keeps_the_expiry_refuses_non_counters_and_overflow() {
+    let c = cache(10, 0, 0);
+    assert_eq!(c.increment(b"n", 3, -5, Ttl::Ms(100)), Increment::Value(-5));
+    c.set_test_now(Some(1_050));
+    assert_eq!(c.increment(b"n", 3, 15, Ttl::Ms(100)), Increment::Value(10));
+    assert_eq!(c.remaining_ttl(b"n"), Some(Some(50))); // not restarted
+    c.set_test_now(Some(1_100));
+    assert!(!c.has(b"n"));
+    c.set(b"s", 1, b"5", Ttl::Default); // text, not a JSON number
+    assert_eq!(c.increment(b"s", 3, 1, Ttl::Default), Increment::NotCounter);
+    c.set(b"f", 3, b"1.5", Ttl::Default);
+    assert_eq!(c.increment(b"f", 3, 1, Ttl::Default), Increment::NotCounter);
+    c.set(b"big", 3, b"9007199254740992", Ttl::Default);
+    assert_eq!(c.increment(b"big", 3, 0, Ttl::Default), Increment::NotCounter);
+    c.set(b"max", 3, b"9007199254740991", Ttl::Default);
+    assert_eq!(c.increment(b"max", 3, 1, Ttl::Default), Increment::OutOfRange);
+    assert_eq!(text(&c, "max").as_deref(), Some("9007199254740991"));
+    let small = cache(10, 4, 0);
+    assert_eq!(small.increment(b"k", 3, 999, Ttl::Default), Increment::Value(999));
+    assert_eq!(small.increment(b"k", 3, 1, Ttl::Default), Increment::TooLarge);
+    assert_eq!(text(&small, "k").as_deref(), Some("999"));
+}
+
+#[test]
+fn update_age_on_get_restarts_the_ttl_of_a_hit_only() {
+    let c = Cache::new(Config {
+        max_size: 10,
+        max_bytes: 0,
+        ttl_ms: 100,
+        update_age_on_get: true,
+    });
+    c.set_test_now(Some(1_000));
+    c.set(b"k", 1, b"v", Ttl::Default);
+    c.set(b"short", 1, b"v", Ttl::Ms(10));
+    c.set(b"never", 1, b"v", Ttl::Never);
+    c.set_test_now(Some(1_090));
+    assert!(text(&c, "k").is_some()); // restarts: expires at 1_190
+    assert!(c.peek(b"short", |_| ()).is_none()); // expired at 1_010
+    c.set_test_now(Some(1_189));
+    assert!(c.has(b"k")); // has/peek do not restart it
+    assert_eq!(c.remaining_ttl(b"k"), Some(Some(1)));
+    c.set_test_now(Some(1_190));
+    assert!(!c.has(b"k"));
+    assert!(text(&c, "never").is_some());
+    assert_eq!(c.remaining_ttl(b"never"), Some(None));
+    // Many hits leave the heap bounded (stale items are compacted away).
+    c.set(b"hot", 1, b"v", Ttl::Ms(1_000));
+    for _ in 0..10_000 {
+        assert!(text(&c, "hot").is_some());
+    }
+    assert_eq!(c.stats().expirations, 2);
 }

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use keycard_cache::{open_named, Cache, Config, Ttl};
+use keycard_cache::{open_named, Cache, Config, Increment, Ttl};
 use napi::bindgen_prelude::*;
 use napi::{check_status, sys, Env, JsString};
 use napi_derive::napi;
@@ -70,13 +70,20 @@ fn ttl_of(ms: f64) -> Ttl {
 }
 
 /// A new cache, or the cache called `name` (shared by every thread of the process). The TS
-/// layer has validated the numbers.
+/// layer has validated the numbers. `update_age_on_get` absent: false.
 #[napi(catch_unwind, ts_return_type = "ExternalObject<'Cache'>")]
-pub fn cache_create(max_size: u32, max_bytes: f64, ttl: f64, name: Option<String>) -> Result<Handle, &'static str> {
+pub fn cache_create(
+    max_size: u32,
+    max_bytes: f64,
+    ttl: f64,
+    name: Option<String>,
+    update_age_on_get: Option<bool>,
+) -> Result<Handle, &'static str> {
     let config = Config {
         max_size,
         max_bytes: max_bytes as u64,
         ttl_ms: ttl as u64,
+        update_age_on_get: update_age_on_get.unwrap_or(false),
     };
     let cache = match name {
         None => Arc::new(Cache::new(config)),
@@ -85,8 +92,8 @@ pub fn cache_create(max_size: u32, max_bytes: f64, ttl: f64, name: Option<String
             map_code(
                 "ERR_BAD_CONFIG",
                 format!(
-                    "cache {name:?} is already open with maxSize {}, maxBytes {}, ttl {}",
-                    e.max_size, e.max_bytes, e.ttl_ms
+                    "cache {name:?} is already open with maxSize {}, maxBytes {}, ttl {}, updateAgeOnGet {}",
+                    e.max_size, e.max_bytes, e.ttl_ms, e.update_age_on_get
                 ),
             )
         })?,
@@ -171,6 +178,58 @@ pub fn cache_set_text(cache: CacheArg, key: Key, kind: u32, text: Text, ttl: f64
 pub fn cache_set_bytes(cache: CacheArg, key: Key, data: &[u8], ttl: f64) -> Result<bool, &'static str> {
     let key = key.bytes().ok_or_else(|| ill_formed("keys"))?;
     Ok(cache.set(key, KIND_BYTES, data, ttl_of(ttl)))
+}
+
+/// Adds `by` (a safe integer, checked by the TS layer) to the counter under `key` in one locked
+/// step, so increments from every worker thread of a named cache add up exactly. The new value,
+/// or null when key + digits would exceed `maxBytes`; a value that is not an integer counter, or
+/// a result past +-(2^53 - 1), is ERR_INVALID_ARGUMENT (same texts as the fallback's).
+#[napi(
+    catch_unwind,
+    ts_args_type = "cache: ExternalObject<'Cache'>, key: string, by: number, ttl: number"
+)]
+pub fn cache_increment(cache: CacheArg, key: Key, by: f64, ttl: f64) -> Result<Option<f64>, &'static str> {
+    let key = key.bytes().ok_or_else(|| ill_formed("keys"))?;
+    // `as` saturates; a non-integer or unsafe `by` never gets here (TS checks it), and a
+    // saturated one would be refused as out of range below anyway.
+    match cache.increment(key, KIND_JSON, by as i64, ttl_of(ttl)) {
+        Increment::Value(n) => Ok(Some(n as f64)),
+        Increment::TooLarge => Ok(None),
+        Increment::NotCounter => Err(map_code(
+            "ERR_INVALID_ARGUMENT",
+            "cache increment: the value is not an integer counter".to_owned(),
+        )),
+        Increment::OutOfRange => Err(map_code(
+            "ERR_INVALID_ARGUMENT",
+            "cache increment: the result would pass Number.MAX_SAFE_INTEGER".to_owned(),
+        )),
+    }
+}
+
+/// Every live entry, most recent first, in one call and one flat array: `[key, key, ...]`, or
+/// with `with_values` `[key, value, msLeft, ...]` (values as `cache_get` returns them, msLeft
+/// Infinity when the entry never expires). Recency and counters are left alone.
+#[napi(
+    catch_unwind,
+    ts_args_type = "cache: ExternalObject<'Cache'>, withValues: boolean",
+    ts_return_type = "Array<string | Buffer | number>"
+)]
+pub fn cache_entries<'env>(env: &'env Env, cache: CacheArg, with_values: bool) -> Result<Array<'env>> {
+    let mut out = env.create_array(0)?;
+    let mut at = 0u32;
+    cache.for_each_recent(|key, stored, left| {
+        // Keys went in as well-formed JS strings, so they are UTF-8; checked, not trusted.
+        let key = std::str::from_utf8(key).map_err(|_| Error::from_reason("cache key is not UTF-8"))?;
+        out.set(at, env.create_string(key)?)?;
+        at += 1;
+        if with_values {
+            out.set(at, to_js(env, stored)?)?;
+            out.set(at + 1, left.map_or(f64::INFINITY, |ms| ms as f64))?;
+            at += 2;
+        }
+        Ok::<(), Error>(())
+    })?;
+    Ok(out)
 }
 
 #[napi(catch_unwind, ts_args_type = "cache: ExternalObject<'Cache'>, key: string")]

@@ -11,7 +11,7 @@
  */
 
 import { createError } from '../../errors'
-import { KIND_BYTES, KIND_TEXT } from '../outcomes'
+import { KIND_BYTES, KIND_JSON, KIND_TEXT } from '../outcomes'
 import type { CacheConfig, CacheCore, CachePart, CacheStats } from '../types'
 import { CacheSlots, payloadBytes } from './cache_slots'
 
@@ -19,6 +19,7 @@ import { CacheSlots, payloadBytes } from './cache_slots'
 // esbuild's CommonJS interop, a getter call) on every use.
 const BYTES = KIND_BYTES
 const TEXT = KIND_TEXT
+const JSON_TEXT = KIND_JSON
 
 /**
  * The real clock. Bound once: Node checks `this` on every `performance.now()` call, and with
@@ -28,14 +29,16 @@ const realNow = performance.now.bind(performance)
 
 class FallbackCache extends CacheSlots implements CacheCore {
   readonly #ttl: number
+  readonly #updateAgeOnGet: boolean
   #hits = 0
   #misses = 0
   #testClock = false
   #testNow = 0
 
   constructor(config: CacheConfig) {
-    super(config.maxSize, config.maxBytes)
+    super(config.maxSize, config.maxBytes, config.updateAgeOnGet === true)
     this.#ttl = config.ttl
+    this.#updateAgeOnGet = config.updateAgeOnGet === true
   }
 
   get(key: string): unknown {
@@ -47,6 +50,7 @@ class FallbackCache extends CacheSlots implements CacheCore {
     }
     this.#hits++
     this.moveToTail(slot)
+    if (this.#updateAgeOnGet) this.reage(slot, this.#now())
     return this.decode(slot)
   }
 
@@ -77,7 +81,57 @@ class FallbackCache extends CacheSlots implements CacheCore {
     // A private copy of bytes, so the caller mutating its array later changes nothing stored.
     const value = kind === BYTES ? new Uint8Array(payload as Uint8Array) : payload
     this.store(key, kind, value, ttlMs === 0 ? 0 : now + ttlMs, bytes)
+    if (this.#updateAgeOnGet) this.rememberTtl(this.slots.get(key)!, ttlMs)
     return true
+  }
+
+  increment(key: string, by: number, ttl: number): number | undefined {
+    // Same checks, order and texts as the native core (crates/keycard-cache, `increment`).
+    if (!key.isWellFormed()) throw createError('ERR_INVALID_ARGUMENT', 'cache keys must not hold lone surrogates')
+    const ttlMs = ttl < 0 ? this.#ttl : ttl
+    const now = ttlMs !== 0 || this.heap.length !== 0 ? this.#now() : 0
+    if (this.heap.length !== 0) this.purge(now)
+    const slot = this.slots.get(key)
+    let value: number
+    if (slot === undefined) {
+      value = 0 + by // 0 + -0 is 0: a counter never holds -0
+    } else {
+      const old = this.counterAt(slot)
+      if (old === undefined) throw createError('ERR_INVALID_ARGUMENT', 'cache increment: the value is not an integer counter')
+      value = old + by
+    }
+    // Both operands are safe integers, so an unsafe sum is past 2^53 - 1 (rounding cannot bring
+    // it back): refused, as a JS number no longer holds every integer there.
+    if (!Number.isSafeInteger(value)) {
+      throw createError('ERR_INVALID_ARGUMENT', 'cache increment: the result would pass Number.MAX_SAFE_INTEGER')
+    }
+    const text = String(value)
+    let bytes = 0
+    if (this.maxBytes > 0) {
+      bytes = Buffer.byteLength(key) + text.length
+      if (bytes > this.maxBytes) return undefined
+    }
+    if (slot === undefined) {
+      this.store(key, JSON_TEXT, text, ttlMs === 0 ? 0 : now + ttlMs, bytes)
+      if (this.#updateAgeOnGet) this.rememberTtl(this.slots.get(key)!, ttlMs)
+    } else {
+      this.rewrite(slot, text, bytes)
+    }
+    return value
+  }
+
+  entries(withValues: boolean): unknown[] {
+    const now = this.heap.length !== 0 ? this.#now() : 0
+    if (this.heap.length !== 0) this.purge(now)
+    const flat: unknown[] = []
+    this.forEachRecent((key, slot) => {
+      flat.push(key)
+      if (!withValues) return
+      const at = this.expiryOf(slot)
+      // Whole ms rounded up, as remainingTtl (the native clock reads whole ms).
+      flat.push(this.decode(slot), at === 0 ? Number.POSITIVE_INFINITY : Math.ceil(at - now))
+    })
+    return flat
   }
 
   has(key: string): boolean {
@@ -149,20 +203,27 @@ function openFallbackCache(config: CacheConfig, name: string | null): CacheCore 
   const open = named.get(name)
   if (open === undefined) {
     const core = new FallbackCache(config)
-    named.set(name, { config: { maxSize: config.maxSize, maxBytes: config.maxBytes, ttl: config.ttl }, core })
+    named.set(name, { config: { ...config, updateAgeOnGet: config.updateAgeOnGet === true }, core })
     return core
   }
-  const { maxSize, maxBytes, ttl } = open.config
-  if (maxSize === config.maxSize && maxBytes === config.maxBytes && ttl === config.ttl) return open.core
+  const { maxSize, maxBytes, ttl, updateAgeOnGet } = open.config
+  if (
+    maxSize === config.maxSize &&
+    maxBytes === config.maxBytes &&
+    ttl === config.ttl &&
+    updateAgeOnGet === (config.updateAgeOnGet === true)
+  ) {
+    return open.core
+  }
   throw createError(
     'ERR_BAD_CONFIG',
-    `cache ${JSON.stringify(name)} is already open with maxSize ${maxSize}, maxBytes ${maxBytes}, ttl ${ttl}`,
+    `cache ${JSON.stringify(name)} is already open with maxSize ${maxSize}, maxBytes ${maxBytes}, ttl ${ttl}, updateAgeOnGet ${updateAgeOnGet}`,
   )
 }
 
 /**
  * The `cache` part of the fallback backend.
  * @example
- * fallbackCache.openCache({ maxSize: 100, maxBytes: 0, ttl: 0 }, null).set('k', KIND_TEXT, 'v', -1)
+ * fallbackCache.openCache({ maxSize: 100, maxBytes: 0, ttl: 0, updateAgeOnGet: false }, null).set('k', KIND_TEXT, 'v', -1)
  */
 export const fallbackCache: CachePart = { openCache: openFallbackCache }

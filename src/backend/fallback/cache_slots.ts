@@ -38,6 +38,9 @@ import { ExpiryHeap } from './expiry_heap'
 const TEXT = KIND_TEXT
 const JSON_TEXT = KIND_JSON
 
+/** A counter's JSON text: what JSON writes for a safe integer (2^53 - 1 has 16 digits). */
+const COUNTER_TEXT = /^-?[0-9]{1,16}$/
+
 /** Slots allocated up front; they double as needed. */
 const INITIAL_CAPACITY = 64
 /** Stale heap items tolerated beyond the live ones before the heap is rebuilt. */
@@ -71,7 +74,7 @@ function grown<T extends Uint8Array | Uint32Array | Float64Array>(from: T, lengt
  * adds the `CacheCore` operations on top through the protected members.
  * @example
  * class FallbackCache extends CacheSlots implements CacheCore {
- *   constructor(config: CacheConfig) { super(config.maxSize, config.maxBytes) }
+ *   constructor(config: CacheConfig) { super(config.maxSize, config.maxBytes, config.updateAgeOnGet === true) }
  * }
  */
 export class CacheSlots {
@@ -93,6 +96,9 @@ export class CacheSlots {
   #generations!: Uint32Array
   /** Bytes of each entry; only kept when maxBytes > 0. */
   #sizes!: Float64Array | null
+  /** Each entry's own time to live in ms (0 = never); only kept when a get restarts it. */
+  #ttls!: Float64Array | null
+  readonly #keepTtls: boolean
   #capacity = 0
   /** Slots handed out so far; `#keys.length` and `#values.length` equal it. */
   #used = 0
@@ -113,9 +119,10 @@ export class CacheSlots {
   protected evictions = 0
   protected expirations = 0
 
-  constructor(maxSize: number, maxBytes: number) {
+  constructor(maxSize: number, maxBytes: number, keepTtls: boolean) {
     this.#maxSize = maxSize
     this.maxBytes = maxBytes
+    this.#keepTtls = keepTtls
     this.#allocate()
   }
 
@@ -142,6 +149,7 @@ export class CacheSlots {
     this.#expiries = new Float64Array(this.#capacity)
     this.#generations = new Uint32Array(this.#capacity)
     this.#sizes = this.maxBytes > 0 ? new Float64Array(this.#capacity) : null
+    this.#ttls = this.#keepTtls ? new Float64Array(this.#capacity) : null
   }
 
   // --- Entries ----------------------------------------------------------------------------------
@@ -153,6 +161,41 @@ export class CacheSlots {
     if (kind === TEXT) return value
     if (kind === JSON_TEXT) return JSON.parse(value as string)
     return Buffer.from(value as Uint8Array)
+  }
+
+  /**
+   * The integer a live entry holds when it is a counter: JSON text of `-?[0-9]{1,16}` that is a
+   * safe integer, the native core's exact rule (JSON writes every safe integer that way).
+   */
+  protected counterAt(slot: number): number | undefined {
+    if (this.#kinds[slot] !== JSON_TEXT) return undefined
+    const text = this.#values[slot] as string
+    if (!COUNTER_TEXT.test(text)) return undefined
+    const n = Number(text)
+    return Number.isSafeInteger(n) ? n : undefined
+  }
+
+  /**
+   * Gives a live entry a new JSON text of the same kind (a counter's increment), keeping its
+   * expiry and heap item, as the most recent entry; then evicts for maxBytes as `store` does.
+   */
+  protected rewrite(slot: number, text: string, bytes: number): void {
+    this.#values[slot] = text
+    if (this.#sizes !== null) {
+      this.#bytes += bytes - this.#sizes[slot]!
+      this.#sizes[slot] = bytes
+    }
+    this.moveToTail(slot)
+    if (this.maxBytes > 0) this.#evictForBytes(slot)
+  }
+
+  /** Calls `visit` with each live entry's key and slot, most recent first (the list from its tail). */
+  protected forEachRecent(visit: (key: string, slot: number) => void): void {
+    let slot = this.#tail
+    for (let left = this.slots.size; left > 0; left--) {
+      visit(this.#keys[slot] as string, slot)
+      slot = this.#prev[slot]!
+    }
   }
 
   /** Clock ms at which a live entry expires; 0 = never. */
@@ -266,6 +309,7 @@ export class CacheSlots {
     this.#expiries = grown(this.#expiries, length, Float64Array)
     this.#generations = grown(this.#generations, length, Uint32Array)
     if (this.#sizes !== null) this.#sizes = grown(this.#sizes, length, Float64Array)
+    if (this.#ttls !== null) this.#ttls = grown(this.#ttls, length, Float64Array)
     this.#capacity = length
   }
 
@@ -321,6 +365,25 @@ export class CacheSlots {
         this.expirations++
       }
     }
+  }
+
+  /** Remembers the time to live a live entry was given (caches whose `get` restarts it). */
+  protected rememberTtl(slot: number, ttlMs: number): void {
+    if (this.#ttls !== null) this.#ttls[slot] = ttlMs
+  }
+
+  /**
+   * Restarts a live entry's time to live from `now` (updateAgeOnGet): a new expiry under a new
+   * generation, so its earlier heap item is skipped as stale, as natively.
+   */
+  protected reage(slot: number, now: number): void {
+    const ttl = this.#ttls === null ? 0 : this.#ttls[slot]!
+    if (ttl === 0 || this.#expiries[slot] === 0) return
+    const at = now + ttl
+    this.#expiries[slot] = at
+    this.#generations[slot] = this.#generations[slot]! + 1
+    this.heap.push(at, slot, this.#generations[slot]!)
+    if (this.heap.length > 2 * this.#withTtl + HEAP_SLACK) this.#compactHeap()
   }
 
   #trackExpiry(slot: number, expiresAt: number): void {

@@ -37,7 +37,7 @@ class NativeCache implements CacheCore {
   constructor(binding: NativeBinding, config: CacheConfig, name: string | null) {
     this.#binding = binding
     try {
-      this.#handle = binding.cacheCreate(config.maxSize, config.maxBytes, config.ttl, name)
+      this.#handle = binding.cacheCreate(config.maxSize, config.maxBytes, config.ttl, name, config.updateAgeOnGet === true)
     } catch (err) {
       const code = (err as { code?: unknown }).code
       if (code === 'ERR_BAD_CONFIG') throw createError('ERR_BAD_CONFIG', (err as Error).message)
@@ -63,6 +63,20 @@ class NativeCache implements CacheCore {
     } catch (err) {
       throw asKeycardError(err)
     }
+  }
+
+  increment(key: string, by: number, ttl: number): number | undefined {
+    try {
+      return this.#binding.cacheIncrement(this.#handle, key, by, ttl) ?? undefined
+    } catch (err) {
+      throw asKeycardError(err)
+    }
+  }
+
+  entries(withValues: boolean): unknown[] {
+    const flat: unknown[] = this.#binding.cacheEntries(this.#handle, withValues)
+    if (withValues) for (let i = 1; i < flat.length; i += 3) flat[i] = decode(flat[i] as string | Buffer)
+    return flat
   }
 
   has(key: string): boolean {
@@ -98,7 +112,7 @@ class NativeCache implements CacheCore {
 /**
  * The `cache` part of the native backend.
  * @example
- * nativeCache(binding).openCache({ maxSize: 100, maxBytes: 0, ttl: 0 }, null).set('k', KIND_TEXT, 'v', -1)
+ * nativeCache(binding).openCache({ maxSize: 100, maxBytes: 0, ttl: 0, updateAgeOnGet: false }, null).set('k', KIND_TEXT, 'v', -1)
  */
 export function nativeCache(binding: NativeBinding): CachePart {
   return { openCache: (config, name) => new NativeCache(binding, config, name) }

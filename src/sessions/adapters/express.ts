@@ -214,4 +214,5 @@ export function csrf<Req extends IncomingMessage = IncomingMessage & Express.Req
   }
 }
 
+export { expressRateLimit as rateLimitMiddleware, type RateLimitMiddlewareOptions } from './rate_limit_middleware'
 export type { CsrfOptions }

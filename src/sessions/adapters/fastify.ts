@@ -193,4 +193,5 @@ export function csrf(
   }
 }
 
+export { fastifyRateLimit as rateLimitMiddleware } from './rate_limit_fastify'
 export type { CsrfOptions }

@@ -164,4 +164,5 @@ export function csrf(options?: CsrfOptions<Request>): FetchCsrfCheck {
   }
 }
 
+export { type FetchRateLimitVerdict, fetchRateLimit as rateLimitMiddleware } from './rate_limit_middleware'
 export type { CsrfOptions }

@@ -156,4 +156,5 @@ export function csrf(options?: CsrfOptions<Context>): MiddlewareHandler {
   }
 }
 
+export { honoRateLimit as rateLimitMiddleware } from './rate_limit_hono'
 export type { CsrfOptions }

@@ -127,4 +127,5 @@ export function csrf(options?: CsrfOptions<Context>): Middleware {
   }
 }
 
+export { koaRateLimit as rateLimitMiddleware } from './rate_limit_koa'
 export type { CsrfOptions }

@@ -131,4 +131,5 @@ export function csrf(options?: CsrfOptions<IncomingMessage>): NodeCsrfCheck {
   }
 }
 
+export { nodeRateLimit as rateLimitMiddleware } from './rate_limit_middleware'
 export type { CsrfOptions }
