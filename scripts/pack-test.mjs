@@ -365,11 +365,23 @@ function main(tmp) {
     const binaries = entries.filter((e) => e.endsWith('.node'))
     return binaries.length === 0 || `contains ${binaries.join(', ')}`
   })
-  checkTar('main tarball contains dist/index.js, dist/index.mjs, dist/web/index.mjs and native.cjs', mainTgz, (entries) => {
-    const wanted = ['package/dist/index.js', 'package/dist/index.mjs', 'package/dist/web/index.mjs', 'package/native.cjs']
-    const absent = wanted.filter((e) => !entries.includes(e))
-    return absent.length === 0 || `missing ${absent.join(', ')}`
-  })
+  checkTar(
+    'main tarball contains dist/index.js, dist/index.mjs, dist/web/{index,fetch,hono,sessions}.mjs and native.cjs',
+    mainTgz,
+    (entries) => {
+      const wanted = [
+        'package/dist/index.js',
+        'package/dist/index.mjs',
+        'package/dist/web/index.mjs',
+        'package/dist/web/fetch.mjs',
+        'package/dist/web/hono.mjs',
+        'package/dist/web/sessions.mjs',
+        'package/native.cjs',
+      ]
+      const absent = wanted.filter((e) => !entries.includes(e))
+      return absent.length === 0 || `missing ${absent.join(', ')}`
+    },
+  )
   checkTar('main tarball carries the docs, LICENSE, CHANGELOG.md and the examples the README links to', mainTgz, (entries) => {
     const wanted = [
       'package/LICENSE',
@@ -440,12 +452,19 @@ function main(tmp) {
 }
 
 /**
- * The `workerd` condition resolves the Web Crypto entry of the installed package: its sync sign()
- * throws ERR_UNSUPPORTED_RUNTIME and its signAsync() writes what the Node entry's sign() writes.
+ * The `workerd` condition resolves the Web Crypto entries of the installed package: its sync sign()
+ * throws ERR_UNSUPPORTED_RUNTIME and its signAsync() writes what the Node entry's sign() writes;
+ * its keycard/fetch makes a session cookie that the Node entry's keycard/fetch continues.
  */
 function webEntry(project) {
-  const secret = 'pack-test-secret-0123456789abcdef-0123456789'
-  const code = (body) => `import * as k from 'keycard'\n${body}`
+  const secret = JSON.stringify('pack-test-secret-0123456789abcdef-0123456789')
+  const code = (body) => `import * as k from 'keycard'\nimport { session } from 'keycard/fetch'\n${body}`
+  // One request through keycard/fetch: the session's views, plus one; the new cookie.
+  const visit = (cookie) =>
+    `const sessions = session({ secret: ${secret} })\n` +
+    `const s = await sessions.load(new Request('https://app.test/', { headers: ${cookie} ? { cookie: ${cookie} } : {} }))\n` +
+    's.views = (s.views ?? 0) + 1\n' +
+    "const cookie = (await sessions.commit(s, new Response(''))).headers.getSetCookie()[0].split(';')[0]\n"
   const opts = { cwd: project, env: cleanEnv(), timeout: CHILD_TIMEOUT_MS }
   const web = run(
     'node',
@@ -454,15 +473,22 @@ function webEntry(project) {
       '--input-type=module',
       '-e',
       code(
-        `let code = 'none'; try { k.sign('v', ${JSON.stringify(secret)}) } catch (e) { code = e.code }\n` +
-          `console.log(JSON.stringify({ code, signed: await k.signAsync('v', ${JSON.stringify(secret)}, { purpose: 'p' }) }))`,
+        `let code = 'none'; try { k.sign('v', ${secret}) } catch (e) { code = e.code }\n${visit('undefined')}` +
+          `console.log(JSON.stringify({ code, signed: await k.signAsync('v', ${secret}, { purpose: 'p' }), cookie }))`,
       ),
     ],
     opts,
   )
+  const got = web.ok ? JSON.parse(web.stdout.trim()) : {}
   const node = run(
     'node',
-    ['--input-type=module', '-e', code(`console.log(k.sign('v', ${JSON.stringify(secret)}, { purpose: 'p' }))`)],
+    [
+      '--input-type=module',
+      '-e',
+      code(
+        `${visit(JSON.stringify(got.cookie ?? ''))}console.log(JSON.stringify({ signed: k.sign('v', ${secret}, { purpose: 'p' }), views: s.views }))`,
+      ),
+    ],
     opts,
   )
   if (!web.ok || !node.ok) {
@@ -470,7 +496,7 @@ function webEntry(project) {
     report('B web entry (--conditions=workerd): loads', false, web.why ?? node.why)
     return
   }
-  const got = JSON.parse(web.stdout.trim())
+  const onNode = JSON.parse(node.stdout.trim())
   report(
     'B web entry (--conditions=workerd): sync sign() is ERR_UNSUPPORTED_RUNTIME',
     got.code === 'ERR_UNSUPPORTED_RUNTIME',
@@ -478,8 +504,13 @@ function webEntry(project) {
   )
   report(
     'B web entry (--conditions=workerd): signAsync() on Web Crypto equals the Node sign()',
-    got.signed === node.stdout.trim(),
-    `${got.signed} vs ${node.stdout.trim()}`,
+    got.signed === onNode.signed,
+    `${got.signed} vs ${onNode.signed}`,
+  )
+  report(
+    'B web entry (--conditions=workerd): a keycard/fetch session cookie made there goes on on Node',
+    onNode.views === 2,
+    `views ${onNode.views}`,
   )
 }
 

@@ -34,6 +34,10 @@ const PROGRAMS = {
     what: 'the Edge runtime interop suite (runtimes_edge)',
     how: 'npm ci (edge-runtime is a devDependency)',
   },
+  next: {
+    what: 'the Next.js example suite (next: next build and next start of examples/next)',
+    how: 'npm ci (next, react and react-dom are devDependencies)',
+  },
   // Runtimes installed from npm: pass `found` (see `findRuntime`).
   bun: {
     what: 'the Bun interop suite (runtimes_bun)',

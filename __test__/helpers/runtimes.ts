@@ -473,3 +473,254 @@ export async function sessionInterop(t: ExecutionContext, origin: string): Promi
   const tampered = `${cookie.slice(0, -1)}${cookie.endsWith('A') ? 'B' : 'A'}`
   t.is((await inRuntime(tampered)).views, '1', 'a tampered cookie: a new session, not an error')
 }
+
+// --- Sessions on the Web Crypto bundles (runtimes_sessions_workerd, runtimes_sessions_edge) -------
+
+/**
+ * A worker with keycard/fetch (cookie store at /fetch/*, memory store at /memory/*) and
+ * keycard/hono (/hono/*) sessions, resolved through the package's web conditions. Each path's
+ * last part is what the request does to its session. `__keycardFetch` is for the Edge runtime's
+ * VM (no HTTP there): the same handler, the response as JSON.
+ */
+const SESSION_WORKER = `
+import { Hono } from 'hono'
+import { session } from 'keycard/fetch'
+import { session as honoSession } from 'keycard/hono'
+import { memoryStore } from 'keycard/sessions'
+const SECRET = __SECRET__
+const cookieSessions = session({ secret: SECRET })
+const memorySessions = session({ secret: SECRET, store: memoryStore(), cookie: { name: 'kcmem' } })
+async function act(s, action) {
+  if (action === 'views') s.views = (s.views ?? 0) + 1
+  else if (action === 'destroy') s.destroy()
+  else if (action === 'big') s.big = 'x'.repeat(6000)
+  else if (action === 'ttl') { s.setTtl('2h'); s.views = s.views ?? 0 }
+  else if (action === 'browser') { s.setPersistent(false); s.views = s.views ?? 0 }
+  return JSON.stringify({ views: s.views ?? 0, big: s.big === undefined ? 0 : s.big.length })
+}
+const app = new Hono()
+app.use('/hono/*', honoSession({ secret: SECRET }))
+app.all('/hono/:action', async (c) => c.text(await act(c.get('session'), c.req.param('action'))))
+/** What the web bundles refuse, as the error code each gives. */
+function refusals(s) {
+  const codeOf = (fn) => { try { fn(); return 'none' } catch (err) { return err.code } }
+  return JSON.stringify({
+    csrfToken: codeOf(() => s.csrfToken()),
+    noSecret: codeOf(() => session({})),
+    shortSecret: codeOf(() => session({ secret: 'short' })),
+    migrateFrom: codeOf(() => session({ secret: SECRET, migrateFrom: { expressSession: { store: {}, secret: 'x'.repeat(32) } } })),
+  })
+}
+async function handle(request) {
+  const [, kind, action] = new URL(request.url).pathname.split('/')
+  try {
+    if (kind === 'refusals') return new Response(refusals(await cookieSessions.load(request)))
+    if (kind === 'hono') return await app.fetch(request)
+    const sessions = kind === 'memory' ? memorySessions : cookieSessions
+    const s = await sessions.load(request)
+    return await sessions.commit(s, new Response(await act(s, action)))
+  } catch (err) {
+    return new Response(JSON.stringify({ code: err && err.code ? err.code : String(err) }), { status: 500 })
+  }
+}
+globalThis.__keycardFetch = async (url, cookie) => {
+  const response = await handle(new Request(url, { headers: cookie ? { cookie } : {} }))
+  return JSON.stringify({ status: response.status, body: await response.text(), setCookie: response.headers.getSetCookie() })
+}
+export default { fetch: handle }
+`
+
+/**
+ * SESSION_WORKER bundled as a runtime's bundler would (keycard and hono linked into a temporary
+ * node_modules, so keycard's package.json "exports" apply).
+ * @example
+ * const code = await bundleSessionWorker(['workerd', 'worker', 'browser'], 'esm')
+ */
+export async function bundleSessionWorker(conditions: string[], format: 'esm' | 'iife'): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'keycard-session-worker-'))
+  try {
+    mkdirSync(join(dir, 'node_modules'))
+    symlinkSync(ROOT, join(dir, 'node_modules', 'keycard'), 'dir')
+    symlinkSync(join(ROOT, 'node_modules', 'hono'), join(dir, 'node_modules', 'hono'), 'dir')
+    const result = await build({
+      stdin: {
+        contents: SESSION_WORKER.replace('__SECRET__', JSON.stringify(SECRET)),
+        resolveDir: dir,
+        sourcefile: 'worker.js',
+        loader: 'js',
+      },
+      bundle: true,
+      write: false,
+      format,
+      platform: 'neutral',
+      conditions,
+      target: 'es2022',
+      logLevel: 'silent',
+    })
+    return (result.outputFiles[0] as { text: string }).text
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * An app directory as `installKeycardApp` makes it, hono linked in too, whose server.mjs serves
+ * SESSION_WORKER's handler with the runtime's own server (Deno.serve, Bun.serve): the same
+ * session behaviour on the runtimes that resolve the Node entries.
+ * @example
+ * const dir = installSessionApp()
+ * const server = await startRuntime([denoPath, 'run', ...permissions], dir, {})
+ */
+export function installSessionApp(): string {
+  const dir = installKeycardApp()
+  symlinkSync(join(ROOT, 'node_modules', 'hono'), join(dir, 'node_modules', 'hono'), 'dir')
+  const serve = `
+const listen = { hostname: '127.0.0.1', port: 0 }
+const port = typeof Bun !== 'undefined'
+  ? Bun.serve({ ...listen, fetch: handle }).port
+  : Deno.serve({ ...listen, onListen() {} }, handle).addr.port
+const runtime = typeof Bun !== 'undefined' ? 'bun ' + Bun.version : 'deno ' + Deno.version.deno
+console.log(JSON.stringify({ port, runtime }))
+`
+  const source = SESSION_WORKER.replace('__SECRET__', JSON.stringify(SECRET)).replace('export default { fetch: handle }', serve)
+  writeFileSync(join(dir, 'server.mjs'), source)
+  return dir
+}
+
+/** A response of the session worker: its status, body and Set-Cookie lines. */
+export interface SessionReply {
+  status: number
+  body: string
+  setCookie: string[]
+}
+
+/** One request to the session worker at `path` (e.g. `/fetch/views`) with a Cookie header. */
+export type SessionSend = (path: string, cookie: string | undefined) => Promise<SessionReply>
+
+/**
+ * A browser's cookie jar, enough for these tests: Set-Cookie lines applied (an empty value or
+ * Max-Age=0 deletes), and the Cookie header sent back.
+ * @example
+ * const jar = new Jar(); jar.apply(reply.setCookie); await send('/fetch/views', jar.header())
+ */
+export class Jar {
+  readonly cookies = new Map<string, string>()
+
+  apply(lines: readonly string[]): void {
+    for (const line of lines) {
+      const pair = line.split(';')[0] as string
+      const eq = pair.indexOf('=')
+      const name = pair.slice(0, eq)
+      const value = pair.slice(eq + 1)
+      if (value === '' || /;\s*max-age=0(;|$)/i.test(line)) this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+  }
+
+  header(): string | undefined {
+    if (this.cookies.size === 0) return undefined
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
+  }
+}
+
+/** `send`, through `jar`, with the reply's JSON body parsed. */
+async function through(send: SessionSend, jar: Jar, path: string): Promise<{ reply: SessionReply; views: number; big: number }> {
+  const reply = await send(path, jar.header())
+  jar.apply(reply.setCookie)
+  const body = reply.status === 200 ? (JSON.parse(reply.body) as { views: number; big: number }) : { views: -1, big: -1 }
+  return { reply, ...body }
+}
+
+/**
+ * The session behaviour of one adapter in the runtime (`kind`: fetch, hono or memory): a counter
+ * round trip, destroy, a tampered cookie, a chunked ~6 KB session, setTtl and setPersistent.
+ * @example
+ * await sessionBehaviour(t, send, 'fetch')
+ */
+export async function sessionBehaviour(t: ExecutionContext, send: SessionSend, kind: string): Promise<void> {
+  const name = kind === 'memory' ? 'kcmem' : 'keycard'
+  const jar = new Jar()
+  const views: number[] = []
+  for (let i = 0; i < 3; i++) views.push((await through(send, jar, `/${kind}/views`)).views)
+  t.deepEqual(views, [1, 2, 3], `${kind}: a counter round trip`)
+
+  const destroyed = await through(send, jar, `/${kind}/destroy`)
+  t.true(
+    destroyed.reply.setCookie.some((line) => line.startsWith(`${name}=;`)),
+    `${kind}: destroy clears the cookie`,
+  )
+  t.is((await through(send, jar, `/${kind}/views`)).views, 1, `${kind}: after destroy, a new session`)
+  t.is((await through(send, jar, `/${kind}/views`)).views, 2)
+
+  const value = jar.cookies.get(name) as string
+  const tampered = new Jar()
+  tampered.cookies.set(name, `${value.slice(0, 20)}${value[20] === 'A' ? 'B' : 'A'}${value.slice(21)}`)
+  const refused = await through(send, tampered, `/${kind}/views`)
+  t.is(refused.reply.status, 200, `${kind}: a tampered cookie is no error`)
+  t.is(refused.views, 1, `${kind}: a tampered cookie gives a fresh session`)
+
+  const big = await through(send, jar, `/${kind}/big`)
+  if (kind !== 'memory') t.true(jar.cookies.has(`${name}.1`), `${kind}: a ~6 KB session is chunked over cookies`)
+  t.true(
+    big.reply.setCookie.every((line) => line.length <= 4096),
+    `${kind}: every Set-Cookie line fits 4096 bytes`,
+  )
+  const back = await through(send, jar, `/${kind}/views`)
+  t.is(back.big, 6000, `${kind}: the chunked session comes back whole`)
+  t.is(back.views, 3, `${kind}: with the rest of its data`)
+
+  const ttl = await through(send, jar, `/${kind}/ttl`)
+  t.regex(ttl.reply.setCookie[0] ?? '', /; Max-Age=7200;/, `${kind}: setTtl('2h') sets Max-Age 7200`)
+  const browser = await through(send, jar, `/${kind}/browser`)
+  t.notRegex(browser.reply.setCookie[0] ?? '', /Max-Age|Expires/, `${kind}: setPersistent(false) is a browser-session cookie`)
+  t.is((await through(send, jar, `/${kind}/views`)).views, 4, `${kind}: and the session goes on`)
+}
+
+/**
+ * What the web bundles cannot do is a typed error, never a crash or a silent acceptance:
+ * `session.csrfToken()` (a synchronous HMAC) and `migrateFrom` are ERR_UNSUPPORTED_RUNTIME; a
+ * missing or short secret fails at `session()` with Node's codes.
+ * @example
+ * await sessionRefusals(t, send)
+ */
+export async function sessionRefusals(t: ExecutionContext, send: SessionSend): Promise<void> {
+  const reply = await send('/refusals/', undefined)
+  t.deepEqual(JSON.parse(reply.body), {
+    csrfToken: 'ERR_UNSUPPORTED_RUNTIME',
+    noSecret: 'ERR_NO_SECRET',
+    shortSecret: 'ERR_KEY_TOO_SHORT',
+    migrateFrom: 'ERR_UNSUPPORTED_RUNTIME',
+  })
+}
+
+/**
+ * A cookie session crosses between the runtime and keycard/fetch on Node, on each Node backend,
+ * both ways and back: Node (backend) -> runtime -> Node. The runtime's fetch and Hono adapters
+ * share the cookie, so the Hono side is crossed too.
+ * @example
+ * await sessionCrossing(t, send)
+ */
+export async function sessionCrossing(t: ExecutionContext, send: SessionSend): Promise<void> {
+  const sessions = session<{ views?: number }>({ secret: SECRET })
+  // On Node the cookie store is synchronous: loadMaybeSync/commitMaybeSync run inside on(backend).
+  const onNode = (backend: (typeof both)[number], cookie: string | undefined) =>
+    on(backend, () => {
+      const s = sessions.manager.loadMaybeSync(cookie) as Awaited<ReturnType<typeof sessions.load>>
+      s.views = (s.views ?? 0) + 1
+      const lines = sessions.manager.commitMaybeSync(s) as string[]
+      return { views: s.views, cookie: lines[0]?.split(';')[0] }
+    })
+  for (const backend of both) {
+    const made = onNode(backend, undefined)
+    t.is(made.views, 1)
+    const there = await send('/fetch/views', made.cookie)
+    t.is(JSON.parse(there.body).views, 2, `${backend.name}: a session made on Node goes on in the runtime (fetch)`)
+    const jar = new Jar()
+    jar.apply(there.setCookie)
+    const hono = await send('/hono/views', jar.header())
+    t.is(JSON.parse(hono.body).views, 3, `${backend.name}: and in its Hono app`)
+    jar.apply(hono.setCookie)
+    const home = onNode(backend, jar.header())
+    t.is(home.views, 4, `${backend.name}: the runtime's cookie goes on on Node`)
+  }
+}

@@ -17,6 +17,7 @@ import { publish, type SessionEventMessage, storeName } from '../diagnostics'
 import { createError } from '../errors'
 import { cookieCount, isSessionCookie } from './chunks'
 import { parseCookies } from './cookies'
+import { sessionCrypto } from './crypto'
 import { SessionMigration } from './migrate'
 import { LATEST_EXPIRY_MS, type ResolvedOptions, resolveOptions, type SessionOptions } from './options'
 import { changesBetween, dataToFields, dataToJson, fieldsToJson } from './serialize'
@@ -32,7 +33,7 @@ import {
 } from './session'
 import { storeCall } from './store_call'
 import type { SessionChanges, SessionStore, StoredSession } from './stores/types'
-import { type OpenedSession, type SessionTransport, signedSample, type TransportSettings } from './transport'
+import type { OpenedSession, SessionTransport, TransportSettings } from './transport'
 import { CookieTransport, valueRoom } from './transport_cookie'
 import { ServerTransport } from './transport_server'
 import {
@@ -59,13 +60,11 @@ const NO_COOKIES: ReadonlyMap<string, string> = new Map()
 
 /** The transport for `store`: the one place the store's kind is asked. */
 function transportFor(store: SessionStore, settings: TransportSettings, options: ResolvedOptions, now: number): SessionTransport {
-  // Keys for this purpose are derived now: a cookie name too long to be one fails at start-up.
-  const signedId = signedSample(settings.keyring, settings.purpose)
   // Measured with the longest Max-Age any session can get (`session.setTtl` up to 2106), not the
   // `ttl` option's: a "remember me" session's Set-Cookie lines must fit 4096 bytes too.
   const room = valueRoom(settings.name, settings.attributes, Math.max(options.ttl, LATEST_EXPIRY_MS - now), now)
   if (store.kind === 'cookie') return new CookieTransport(settings, store, room)
-  return new ServerTransport(settings, store, options.storeTimeout, signedId.length, room)
+  return new ServerTransport(settings, store, options.storeTimeout, settings.crypto.signedIdLength, room)
 }
 
 export class SessionManager<T extends object = SessionData> {
@@ -83,10 +82,13 @@ export class SessionManager<T extends object = SessionData> {
     this.#now = this.options.now
     this.#migration = this.options.migrateFrom === null ? null : new SessionMigration(this.options)
     const { cookie } = this.options
+    const purpose = `keycard/session/${cookie.name}`
     const settings: TransportSettings = {
       name: cookie.name,
-      keyring: this.options.keyring,
-      purpose: `keycard/session/${cookie.name}`,
+      // Node: the backend, synchronous; the Web Crypto bundles swap in crypto_web.ts (promises).
+      // Keys for this purpose are derived now: a cookie name that cannot be one fails at start-up.
+      crypto: sessionCrypto(this.options.keyring, purpose),
+      purpose,
       attributes: {
         domain: cookie.domain,
         path: cookie.path,
@@ -508,16 +510,27 @@ export class SessionManager<T extends object = SessionData> {
     return stored
   }
 
-  /** Nothing to write: only the cookie of a session `save()` already wrote, if it is still unsent. */
-  #pendingCookie(state: SessionState, now: number): string[] {
+  /**
+   * Nothing to write: only the cookie of a session `save()` already wrote, if it is still unsent
+   * (signing it is a promise on Web Crypto).
+   */
+  #pendingCookie(state: SessionState, now: number): string[] | Promise<string[]> {
     const early = this.#transport.early
     if (!state.cookiePending || early === null) return []
     state.cookiePending = false
     if (state.viaHeader) {
-      state.headerOut = early.value(state.meta)
+      const value = early.value(state.meta)
+      if (value instanceof Promise) {
+        return value.then((v) => {
+          state.headerOut = v
+          return []
+        })
+      }
+      state.headerOut = value
       return []
     }
-    return [early.cookie(state.meta, now)]
+    const line = early.cookie(state.meta, now)
+    return line instanceof Promise ? line.then((l) => [l]) : [line]
   }
 
   /** `save()`: stores written server-side write now; a cookie session only checks that it can be saved. */

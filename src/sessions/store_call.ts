@@ -25,7 +25,8 @@ export function storeCall<T>(call: () => T | Promise<T>, timeoutMs: number, what
       published(err, err, what)
       reject(err)
     }, timeoutMs)
-    timer.unref()
+    // Node only: a Web timer (workerd, the Edge runtime) is a number, with nothing to unref.
+    if (typeof timer === 'object') timer.unref()
     const done = (value: T): void => {
       clearTimeout(timer)
       if (settled) return

@@ -10,11 +10,9 @@
  */
 
 import { publish } from '../diagnostics'
-import { createError } from '../errors'
-import type { Keyring } from '../keys'
 import { debug, debugEnabled } from '../lib/debug'
-import { sign } from '../sign'
 import { type CookieAttributes, type CookieWriter, cookieWriter } from './cookies'
+import type { SessionCrypto } from './crypto'
 import type { SessionState } from './session'
 import { checkedRecord } from './stores/record'
 import type { SessionMeta, StoredSession } from './stores/types'
@@ -28,10 +26,10 @@ import type { SessionMeta, StoredSession } from './stores/types'
 export interface EarlySave {
   /** Writes the session now; false when another request regenerated or destroyed it meanwhile. */
   save(stored: StoredSession, isNew: boolean, now: number): Promise<boolean>
-  /** The Set-Cookie line naming a session `save()` wrote: the commit that follows sends it. */
-  cookie(meta: SessionMeta, now: number): string
+  /** The Set-Cookie line naming a session `save()` wrote: the commit that follows sends it (a promise on Web Crypto). */
+  cookie(meta: SessionMeta, now: number): string | Promise<string>
   /** The same session's value for the `header` option's response header (header mode). */
-  value(meta: SessionMeta): string
+  value(meta: SessionMeta): string | Promise<string>
 }
 
 /**
@@ -84,31 +82,15 @@ export interface SessionTransport {
   skipped(why: string): void
 }
 
-/** A session id's length, to measure the signed id cookie at start-up. */
-const ID_SAMPLE = 'A'.repeat(43)
-
-/**
- * A signed id as long as any. Signing derives this purpose's keys, so a cookie name the keys
- * cannot be derived for fails at start-up, whatever the store.
- * @example
- * const room = MAX_COOKIE_BYTES - signedSample(keyring, 'keycard/session/sid').length
- */
-export function signedSample(keyring: Keyring, purpose: string): string {
-  try {
-    return sign(ID_SAMPLE, keyring, { purpose })
-  } catch (err) {
-    throw createError('ERR_BAD_CONFIG', `cookie.name cannot name a session cookie: ${(err as Error).message}`, err)
-  }
-}
-
 /**
  * What both transports share: the cookie's name, attributes and keys, and where refusals go.
  * @example
- * const settings: TransportSettings = { name, keyring, purpose: `keycard/session/${name}`, attributes, onInvalid }
+ * const settings: TransportSettings = { name, crypto: sessionCrypto(keyring, purpose), purpose, attributes, onInvalid, persistent }
  */
 export interface TransportSettings {
   name: string
-  keyring: Keyring
+  /** Seal, open, sign, verify under the keyring, for `purpose` (crypto.ts; Web Crypto: crypto_web.ts). */
+  crypto: SessionCrypto
   /** Keys are derived per cookie name: a value sealed or signed for one cookie is refused as another. */
   purpose: string
   attributes: CookieAttributes
@@ -124,7 +106,7 @@ export interface TransportSettings {
  */
 export abstract class TransportBase {
   protected readonly name: string
-  protected readonly keyring: Keyring
+  protected readonly crypto: SessionCrypto
   protected readonly purpose: string
   protected readonly attributes: CookieAttributes
   readonly #persistent: boolean
@@ -134,7 +116,7 @@ export abstract class TransportBase {
 
   constructor(settings: TransportSettings) {
     this.name = settings.name
-    this.keyring = settings.keyring
+    this.crypto = settings.crypto
     this.purpose = settings.purpose
     this.attributes = settings.attributes
     this.#persistent = settings.persistent

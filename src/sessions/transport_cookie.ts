@@ -1,13 +1,13 @@
 /**
- * The cookie store's transport: the whole session sealed (AES-256-GCM, src/seal) into the cookie,
+ * The cookie store's transport: the whole session sealed (AES-256-GCM, through crypto.ts) into the cookie,
  * split over `name`, `name.1`... when it is larger than one cookie (chunks.ts). Nothing is kept
  * server-side, so nothing is retired, and `save()` cannot write before the response.
  */
 
-import { createError, KeycardError } from '../errors'
-import { seal, unsealOrThrow } from '../seal'
+import { createError } from '../errors'
 import { joinChunks, MAX_CHUNKS, splitChunks } from './chunks'
 import { type CookieAttributes, MAX_COOKIE_BYTES, serializeCookie } from './cookies'
+import type { OpenedSeal } from './crypto'
 import type { SessionState } from './session'
 import { encodeRecord, openRecord } from './stores/record'
 import type { CookieStore, StoredSession } from './stores/types'
@@ -27,11 +27,6 @@ export function valueRoom(name: string, attributes: CookieAttributes, ttl: numbe
   return MAX_COOKIE_BYTES - (line.length - 'x='.length) - (name.length + 4)
 }
 
-/** Why an unseal failed, as onInvalid reports it. */
-function codeOf(err: unknown): string {
-  return err instanceof KeycardError ? err.code : 'ERR_BAD_FORMAT'
-}
-
 /**
  * Sessions sealed into the cookie.
  * @example
@@ -44,22 +39,9 @@ export class CookieTransport extends TransportBase implements SessionTransport {
   readonly #maxBytes: number
   /** Sealed bytes per cookie: the store's chunk size, or less, so that every Set-Cookie line fits. */
   readonly #chunkSize: number
-  /**
-   * How every value sealed under the keyring's current key begins: the version, key id length and
-   * key id are the first bytes of the seal (docs/FORMATS.md), so once a value opened, this prefix
-   * tells whether the current key sealed it. No extra unseal: a string comparison. (The header is
-   * authenticated as the seal's AAD, so a value that opened cannot fake it.)
-   */
-  readonly #currentPrefix: string
 
   constructor(settings: TransportSettings, store: CookieStore, room: number) {
     super(settings)
-    // Whole base64url groups of the header's bytes up to and including the key id: 4 + L bytes
-    // (version, L, key id, 2-byte purpose hint) cover floor((4 + L) / 3) groups, which always
-    // reach past the key id's last byte (2 + L).
-    const kid = this.keyring.ids[0] as string
-    const sample = seal('', this.keyring, { purpose: this.purpose, ttl: 0 })
-    this.#currentPrefix = sample.slice(0, Math.floor((4 + kid.length) / 3) * 4)
     this.#maxBytes = store.maxBytes
     this.#chunkSize = Math.min(store.chunkSize, room)
     if (this.#chunkSize < 256) {
@@ -75,24 +57,27 @@ export class CookieTransport extends TransportBase implements SessionTransport {
   }
 
   /**
-   * Joins the chunks, unseals (the seal's own expiry is checked against `now`), decodes and checks the record.
+   * Joins the chunks, unseals (the seal's own expiry is checked against `now`), decodes and checks
+   * the record. Synchronous on Node; a promise where the seal is Web Crypto's (crypto_web.ts).
    * @example
    * const stored = transport.open(cookies.get('keycard') ?? '', cookies, Date.now()) // null: refused (onInvalid told why)
    */
-  open(value: string, cookies: ReadonlyMap<string, string>, now: number): StoredSession | null {
+  open(value: string, cookies: ReadonlyMap<string, string>, now: number): StoredSession | null | Promise<StoredSession | null> {
     const sealed = joinChunks(value, cookies, this.name)
     if (sealed === null) return this.refuse('ERR_BAD_FORMAT')
     // Before any decryption: a hostile client's oversized cookie costs a length check only.
     if (sealed.length > this.#maxBytes) return this.refuse('ERR_TOO_LARGE')
-    let text: unknown
-    try {
-      text = unsealOrThrow<unknown>(sealed, this.keyring, { purpose: this.purpose, maxSize: this.#maxBytes, now })
-    } catch (err) {
-      return this.refuse(codeOf(err))
-    }
-    const record: OpenedSession | null = openRecord(text, now)
+    const opened = this.crypto.open(sealed, this.#maxBytes, now)
+    if (opened instanceof Promise) return opened.then((o) => this.#opened(o, now))
+    return this.#opened(opened, now)
+  }
+
+  /** The unsealed text as a checked record, marked stale when an older key sealed it (key rotation). */
+  #opened(opened: OpenedSeal, now: number): StoredSession | null {
+    if ('code' in opened) return this.refuse(opened.code)
+    const record: OpenedSession | null = openRecord(opened.value, now)
     if (record === null) return this.refuse('ERR_BAD_FORMAT')
-    if (!sealed.startsWith(this.#currentPrefix)) record.stale = true
+    if (!opened.current) record.stale = true
     return record
   }
 
@@ -103,9 +88,14 @@ export class CookieTransport extends TransportBase implements SessionTransport {
    * @example
    * const setCookies = transport.write(stored, state, true, Date.now()) // ['keycard=…; Path=/; …']
    */
-  write(stored: StoredSession, state: SessionState, _changed: boolean, now: number): string[] {
-    const ttl = stored.meta.e - now
-    const sealed = seal(encodeRecord(stored), this.keyring, { purpose: this.purpose, ttl, maxSize: this.#maxBytes, now })
+  write(stored: StoredSession, state: SessionState, _changed: boolean, now: number): string[] | Promise<string[]> {
+    const sealed = this.crypto.seal(encodeRecord(stored), stored.meta.e - now, this.#maxBytes, now)
+    if (sealed instanceof Promise) return sealed.then((s) => this.#lines(s, stored, state, now))
+    return this.#lines(sealed, stored, state, now)
+  }
+
+  /** The Set-Cookie lines (or the header-mode value) of a sealed session. */
+  #lines(sealed: string, stored: StoredSession, state: SessionState, now: number): string[] {
     if (sealed.length > this.#maxBytes) {
       throw createError(
         'ERR_TOO_LARGE',

@@ -4,10 +4,8 @@
  * (store_call.ts).
  */
 
-import { activeBackend } from '../backend'
 import { storeName } from '../diagnostics'
 import { createError } from '../errors'
-import { sign } from '../sign'
 import type { SessionState } from './session'
 import { type StoreCallLabel, storeCall } from './store_call'
 import type { ServerStore, SessionMeta, StoredSession } from './stores/types'
@@ -17,13 +15,11 @@ const ID = /^[A-Za-z0-9_-]{43}$/
 const ID_LENGTH = 43
 /** `<id>.<tag>`: a 43-character id, a dot, a 43-character base64url HMAC-SHA256 tag. */
 const SIGNED_LENGTH = ID_LENGTH + 1 + 43
-/** The HKDF info of signed values (docs/FORMATS.md, "Signed value (v1)"), as src/sign.ts derives it. */
-const SIGN_INFO = 'keycard/v1/sign/'
 
 /**
  * Sessions in a server-side store, named by a signed id cookie.
  * @example
- * const transport = new ServerTransport(settings, memoryStore(), 2000, signedSample(keyring, purpose).length, room)
+ * const transport = new ServerTransport(settings, memoryStore(), 2000, settings.crypto.signedIdLength, room)
  */
 export class ServerTransport extends TransportBase implements SessionTransport, EarlySave {
   readonly partial: boolean
@@ -34,10 +30,6 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
   readonly #timeout: number
   /** Labels of this store's calls for `keycard:store:error`, by operation, built once. */
   readonly #labels: Record<'get' | 'set' | 'update' | 'touch' | 'destroy', StoreCallLabel>
-  /** sign options, built once. */
-  readonly #signing: { purpose: string }
-  /** The signing keys' HKDF info for this purpose, built once. */
-  readonly #info: string
 
   constructor(settings: TransportSettings, store: ServerStore, storeTimeout: number, signedIdLength: number, room: number) {
     super(settings)
@@ -56,8 +48,6 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
       touch: label('touch'),
       destroy: label('destroy'),
     }
-    this.#signing = { purpose: settings.purpose }
-    this.#info = SIGN_INFO + settings.purpose
   }
 
   /**
@@ -66,7 +56,7 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
    * const stored = await transport.open(signedId, cookies, Date.now())
    */
   async open(value: string, _cookies: ReadonlyMap<string, string>, now: number): Promise<StoredSession | null> {
-    const key = this.#keyIndex(value)
+    const key = await this.#keyIndex(value)
     if (key < 0) return this.refuse('ERR_BAD_SIGNATURE')
     const id = value.slice(0, ID_LENGTH)
     const store = this.#store
@@ -82,14 +72,14 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
   /**
    * The index in the keyring of the key that signed `value` (0: the current key), or < 0 when it
    * is not a signed session id. What `unsign` (src/sign.ts) does, keeping the index it drops: the
-   * same one HMAC check (constant-time in the backend), after checks that are stricter here
-   * because a session id has one shape: `<43 base64url>.<43-character tag>`.
+   * same one HMAC check (constant-time: crypto.ts), after checks that are stricter here because
+   * a session id has one shape: `<43 base64url>.<43-character tag>`.
    */
-  #keyIndex(value: string): number {
+  #keyIndex(value: string): number | Promise<number> {
     if (value.length !== SIGNED_LENGTH || value.charCodeAt(ID_LENGTH) !== 0x2e || !ID.test(value.slice(0, ID_LENGTH))) return -1
     // A lone surrogate has no UTF-8 form (sign.ts refuses it too); the tag's own check is strict base64url.
     if (!value.isWellFormed()) return -1
-    return this.keyring.macKeys(activeBackend(), this.#info).verifySigned(value)
+    return this.crypto.verify(value)
   }
 
   /**
@@ -101,7 +91,7 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
    */
   async write(stored: StoredSession, state: SessionState, changed: boolean, now: number): Promise<string[] | null> {
     if (!(await this.#put(stored, state.isNew, changed, now))) return null
-    return [state.viaHeader ? this.value(stored.meta) : this.cookie(stored.meta, now)]
+    return [await (state.viaHeader ? this.value(stored.meta) : this.cookie(stored.meta, now))]
   }
 
   /**
@@ -115,21 +105,25 @@ export class ServerTransport extends TransportBase implements SessionTransport, 
   }
 
   /**
-   * The signed id cookie's Set-Cookie line, with the Max-Age the session has left.
+   * The signed id cookie's Set-Cookie line, with the Max-Age the session has left (a promise
+   * where signing is Web Crypto's).
    * @example
-   * res.appendHeader('Set-Cookie', transport.cookie(stored.meta, Date.now()))
+   * res.appendHeader('Set-Cookie', await transport.cookie(stored.meta, Date.now()))
    */
-  cookie(meta: SessionMeta, now: number): string {
-    return this.line(this.name, this.value(meta), this.maxAge(meta, now), now)
+  cookie(meta: SessionMeta, now: number): string | Promise<string> {
+    const value = this.value(meta)
+    const maxAge = this.maxAge(meta, now)
+    if (value instanceof Promise) return value.then((v) => this.line(this.name, v, maxAge, now))
+    return this.line(this.name, value, maxAge, now)
   }
 
   /**
    * The signed id, as the cookie or the `header` option's header carries it.
    * @example
-   * res.setHeader('x-session-token', transport.value(stored.meta))
+   * res.setHeader('x-session-token', await transport.value(stored.meta))
    */
-  value(meta: SessionMeta): string {
-    return sign(meta.id, this.keyring, this.#signing)
+  value(meta: SessionMeta): string | Promise<string> {
+    return this.crypto.sign(meta.id)
   }
 
   /**

@@ -213,12 +213,23 @@ async function keyId(secret: Uint8Array): Promise<string> {
   return encodeBase64UrlWeb(mac.subarray(0, 6))
 }
 
-/** src/keys.ts's Keyring constructor, check for check. */
-async function buildKeyring(secrets: unknown, allowWeakKey: boolean): Promise<WebKeyring> {
+/**
+ * The checks of src/keys.ts's Keyring constructor that need no HMAC (type, count, length, weak
+ * patterns), synchronously: the sessions core runs them when it starts, so a bad secret fails
+ * there, as on Node, not at the first request.
+ * @example
+ * checkWebSecrets('x'.repeat(32), false) // throws ERR_KEY_WEAK
+ */
+export function checkWebSecrets(secrets: unknown, allowWeakKey: boolean): { list: unknown[]; bytes: Uint8Array[] } {
   const list = typeof secrets === 'string' || secrets instanceof Uint8Array ? [secrets] : secrets
   if (!Array.isArray(list)) throw createError('ERR_INVALID_ARGUMENT', 'a keyring takes a secret or an array of secrets')
   if (list.length === 0) throw createError('ERR_NO_SECRET', 'a keyring needs at least one secret')
-  const bytes = list.map((entry) => secretBytes(isEntry(entry) ? entry.secret : entry, allowWeakKey))
+  return { list, bytes: list.map((entry) => secretBytes(isEntry(entry) ? entry.secret : entry, allowWeakKey)) }
+}
+
+/** src/keys.ts's Keyring constructor, check for check. */
+async function buildKeyring(secrets: unknown, allowWeakKey: boolean): Promise<WebKeyring> {
+  const { list, bytes } = checkWebSecrets(secrets, allowWeakKey)
   const ids: string[] = []
   for (const [i, entry] of list.entries()) {
     const id = isEntry(entry) && entry.id !== undefined ? entry.id : await keyId(bytes[i] as Uint8Array)
@@ -252,7 +263,12 @@ function cachedByString(key: string, allowWeakKey: boolean, build: () => Promise
  * @example
  * const keyring = await resolveWebKeyring(env.KEYCARD_SECRET, {})
  */
-export async function resolveWebKeyring(input: SecretInput | undefined | null, options?: KeyOptions): Promise<WebKeyring> {
+export async function resolveWebKeyring(
+  input: SecretInput | WebKeyring | undefined | null,
+  options?: KeyOptions,
+): Promise<WebKeyring> {
+  // Already resolved (the sessions core resolves its keyring once and passes it on).
+  if (input instanceof WebKeyring) return input
   const allowWeakKey = options?.allowWeakKey === true
   if (typeof input === 'string') return cachedByString(input, allowWeakKey, () => buildKeyring(input, allowWeakKey))
   if (input instanceof Uint8Array || Array.isArray(input)) return buildKeyring(input, allowWeakKey)

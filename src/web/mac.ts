@@ -44,8 +44,10 @@ async function tag(keys: WebMacKeys, msg: string): Promise<string> {
 /**
  * The index of the key whose tag `tag` is, or a `VERIFY_*` outcome, as `MacKeys.verifyTag`.
  * `keyIndex` -1 tries every key; `crypto.subtle.verify` does the constant-time comparison.
+ * @example
+ * const index = await verifyTag(await keyring.macKeys(info), id, tag, -1) // 0: the current key
  */
-async function verifyTag(keys: WebMacKeys, msg: string, tagText: string, keyIndex: number): Promise<number> {
+export async function verifyTag(keys: WebMacKeys, msg: string, tagText: string, keyIndex: number): Promise<number> {
   const wellFormed = (keys.std ? TAG_STD : TAG_URL).test(tagText)
   if (keyIndex >= keys.keys.length) return wellFormed ? VERIFY_UNKNOWN_KEY : VERIFY_BAD_FORMAT
   if (!wellFormed) return VERIFY_BAD_FORMAT
