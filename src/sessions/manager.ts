@@ -20,7 +20,7 @@ import { parseCookies } from './cookies'
 import { sessionCrypto } from './crypto'
 import { SessionMigration } from './migrate'
 import { LATEST_EXPIRY_MS, type ResolvedOptions, resolveOptions, type SessionOptions } from './options'
-import { changesBetween, dataToFields, dataToJson, fieldsToJson } from './serialize'
+import { changedSince, recordToWrite, type Snapshot, snapshotOf, ttlOf } from './record_write'
 import {
   type DataRecord,
   newMeta,
@@ -32,28 +32,18 @@ import {
   toData,
 } from './session'
 import { storeCall } from './store_call'
-import type { SessionChanges, SessionStore, StoredSession } from './stores/types'
+import type { SessionStore, StoredSession } from './stores/types'
 import type { OpenedSession, SessionTransport, TransportSettings } from './transport'
 import { CookieTransport, valueRoom } from './transport_cookie'
 import { ServerTransport } from './transport_server'
 import {
-  isLive,
-  type ListingStore,
-  listingStore,
+  destroyUserSessions,
+  listUserSessions,
   type SessionHealth,
   storeHealth,
-  toUserSession,
   type UserSession,
-  userId,
-  userOfData,
+  type UserSessionsContext,
 } from './users'
-
-/** The data as the store will hold it, and what changed since load (partial stores only). */
-interface Snapshot {
-  json: string
-  fields: Map<string, string> | null
-  changes: SessionChanges | null
-}
 
 /** No chunk cookies: what a header-carried session is opened with. */
 const NO_COOKIES: ReadonlyMap<string, string> = new Map()
@@ -76,6 +66,18 @@ export class SessionManager<T extends object = SessionData> {
   readonly #migration: SessionMigration | null
   /** The `header` option (lowercased), or null: then nothing on the request path looks at headers. */
   readonly #header: string | null
+  /** A user's revocation generation, bounded by storeTimeout (record_write.ts asks it at commit). */
+  /** What listSessions and destroySessions need from the manager (users.ts). */
+  readonly #users: UserSessionsContext = {
+    options: () => this.options,
+    call: (call, operation) => this.#call(call, operation),
+    now: () => this.#now(),
+  }
+  readonly #generationOf = (user: string): Promise<number> => {
+    const { revocation } = this.options
+    if (!revocation) return Promise.reject(createError('ERR_BAD_CONFIG', 'no revocation option'))
+    return this.#call(() => revocation.generations.get(user), 'generations.get')
+  }
 
   constructor(options: SessionOptions = {}) {
     this.options = resolveOptions(options)
@@ -299,7 +301,7 @@ export class SessionManager<T extends object = SessionData> {
       if (state.isNew) state.meta = { ...state.meta, c: now }
       else this.#end(state, now)
     }
-    const snapshot = this.#snapshot(state)
+    const snapshot = snapshotOf(state, this.#transport.partial)
     if (state.retired.length > 0) return this.#retire(state).then(() => this.#commitRetired(state, snapshot, now))
     return this.#commitRetired(state, snapshot, now)
   }
@@ -322,12 +324,12 @@ export class SessionManager<T extends object = SessionData> {
       }
       return this.#transport.clear(0, state.cookieCount, now)
     }
-    const changed = this.#changed(state, snapshot) || state.flashChanged
+    const changed = changedSince(state, snapshot) || state.flashChanged
     const rolling = this.options.rolling
     // 'auto' renews at half of *this* session's idle timeout (setTtl's, else the option's).
-    const renew = rolling === true || (rolling === 'auto' && state.meta.e - now < this.#ttlOf(state.meta) / 2)
+    const renew = rolling === true || (rolling === 'auto' && state.meta.e - now < ttlOf(state.meta, this.options.ttl) / 2)
     if (!state.isNew && !changed && !state.touched && !state.lifetimeSet && !renew) return this.#pendingCookie(state, now)
-    const stored = this.#stored(state, snapshot, now)
+    const stored = recordToWrite(state, snapshot, now, this.options, this.#generationOf)
     if (stored instanceof Promise) return stored.then((s) => this.#write(state, s, snapshot, changed, now))
     return this.#write(state, stored, snapshot, changed, now)
   }
@@ -434,22 +436,6 @@ export class SessionManager<T extends object = SessionData> {
     if (state.retired.length > 0) await this.#transport.retire(state.retired.splice(0))
   }
 
-  /** The data serialised as the store keeps it: per key for partial stores, else one JSON text. */
-  #snapshot(state: SessionState): Snapshot {
-    // Untouched data is exactly what was loaded (and was valid JSON then): no serialisation.
-    if (!state.exposed && !this.#transport.partial) return { json: state.loadedJson, fields: null, changes: null }
-    if (this.#transport.partial) {
-      const fields = dataToFields(state.data)
-      return { json: fieldsToJson(fields), fields, changes: changesBetween(state.loadedFields, fields) }
-    }
-    return { json: dataToJson(state.data), fields: null, changes: null }
-  }
-
-  #changed(state: SessionState, snapshot: Snapshot): boolean {
-    if (snapshot.changes) return snapshot.changes.set.length > 0 || snapshot.changes.deleted.length > 0
-    return snapshot.json !== state.loadedJson
-  }
-
   /** After a write: what was written is what the session was loaded as, for a later commit. */
   #saved(state: SessionState, stored: StoredSession, snapshot: Snapshot): void {
     state.meta = stored.meta
@@ -459,55 +445,6 @@ export class SessionManager<T extends object = SessionData> {
     state.flashChanged = false
     state.touched = false
     state.lifetimeSet = false
-  }
-
-  /** This session's idle timeout: its own (`setTtl`), else the `ttl` option. */
-  #ttlOf(meta: StoredSession['meta']): number {
-    return meta.t ?? this.options.ttl
-  }
-
-  /**
-   * The record to write: a fresh idle expiry (never past the absolute deadline) and the user's
-   * generation (the one step that may wait: a lookup when the session's user changed).
-   */
-  #stored(state: SessionState, snapshot: Snapshot, now: number): StoredSession | Promise<StoredSession> {
-    const { absoluteTtl, revocation } = this.options
-    // Never past what a seal can carry (2106): setTtl checked that when it was called, but a
-    // session lives on, and a store's record is only checked to stay within it.
-    let e = Math.min(now + this.#ttlOf(state.meta), LATEST_EXPIRY_MS)
-    if (absoluteTtl > 0) e = Math.min(e, state.meta.c + absoluteTtl)
-    const meta = { ...state.meta, e }
-    // The session's user (`userOf`, or revocation's): recorded for revocation and for the store's
-    // per-user index (listSessions); a change of user (login as another, logout) moves it.
-    const userOf = this.options.userOf
-    if (userOf !== null) {
-      const user = userOfData(userOf, state.data)
-      if (user === undefined) {
-        delete meta.u
-        delete meta.g
-      } else if (revocation && (meta.u !== user || meta.g === undefined)) {
-        meta.u = user
-        return this.#call(() => revocation.generations.get(user), 'generations.get').then((g) => {
-          meta.g = g
-          return this.#record(state, snapshot, meta)
-        })
-      } else if (meta.u !== user) {
-        meta.u = user
-        delete meta.g
-      }
-    }
-    return this.#record(state, snapshot, meta)
-  }
-
-  #record(state: SessionState, snapshot: Snapshot, meta: StoredSession['meta']): StoredSession {
-    if (meta.f !== undefined && Object.keys(meta.f).length === 0) delete meta.f
-    const stored: StoredSession = { meta, dataJson: snapshot.json }
-    if (snapshot.fields && snapshot.changes) {
-      stored.fields = snapshot.fields
-      // A new session (or one loaded whole) is written whole.
-      stored.changes = state.isNew ? changesBetween(null, snapshot.fields) : snapshot.changes
-    }
-    return stored
   }
 
   /**
@@ -536,12 +473,12 @@ export class SessionManager<T extends object = SessionData> {
   /** `save()`: stores written server-side write now; a cookie session only checks that it can be saved. */
   async #save(state: SessionState): Promise<void> {
     if (state.lost) return
-    const snapshot = this.#snapshot(state)
+    const snapshot = snapshotOf(state, this.#transport.partial)
     const early = this.#transport.early
     if (early === null) return
     await this.#retire(state)
     const now = this.#now()
-    const stored = await this.#stored(state, snapshot, now)
+    const stored = await recordToWrite(state, snapshot, now, this.options, this.#generationOf)
     if (!(await early.save(stored, state.isNew, now))) {
       // Regenerated or destroyed by another request meanwhile: see #lost.
       this.#lost(state, now)
@@ -572,11 +509,8 @@ export class SessionManager<T extends object = SessionData> {
    *   res.json(sessions.map((s) => ({ ...s, current: s.id === req.session.id })))
    * })
    */
-  async listSessions(user: string | number): Promise<UserSession[]> {
-    const id = userId(user, 'listSessions(user)')
-    const store = listingStore(this.options, 'listSessions')
-    const live = await this.#liveOf(store, id)
-    return live.sort((a, b) => b.c - a.c).map(toUserSession)
+  listSessions(user: string | number): Promise<UserSession[]> {
+    return listUserSessions(this.#users, user)
   }
 
   /**
@@ -586,19 +520,8 @@ export class SessionManager<T extends object = SessionData> {
    * @example
    * await sessionMiddleware.manager.destroySessions(req.session.userId, { except: req.session.id })
    */
-  async destroySessions(user: string | number, options: { except?: string } = {}): Promise<number> {
-    const id = userId(user, 'destroySessions(user)')
-    if (typeof options !== 'object' || options === null) {
-      throw createError('ERR_INVALID_ARGUMENT', 'destroySessions(user, options): options must be an object')
-    }
-    const { except } = options
-    if (except !== undefined && typeof except !== 'string') {
-      throw createError('ERR_INVALID_ARGUMENT', 'destroySessions: except must be a session id (a string)')
-    }
-    const store = listingStore(this.options, 'destroySessions')
-    const ended = (await this.#liveOf(store, id)).filter((meta) => meta.id !== except)
-    await this.#call(() => Promise.all(ended.map((meta) => store.destroy(meta.id))), 'destroy')
-    return ended.length
+  destroySessions(user: string | number, options: { except?: string } = {}): Promise<number> {
+    return destroyUserSessions(this.#users, user, options)
   }
 
   /**
@@ -613,14 +536,5 @@ export class SessionManager<T extends object = SessionData> {
    */
   health(): Promise<SessionHealth> {
     return storeHealth(this.options.store, (call) => this.#call(call, 'ping'))
-  }
-
-  /** The metadata of `user`'s sessions that the core holds live (one generation lookup with revocation). */
-  async #liveOf(store: ListingStore, user: string): Promise<StoredSession['meta'][]> {
-    const metas = await this.#call(() => store.listByUser(user), 'listByUser')
-    const revocation = this.options.revocation
-    const generation = revocation ? await this.#call(() => revocation.generations.get(user), 'generations.get') : undefined
-    const now = this.#now()
-    return metas.filter((meta) => isLive(meta, user, this.options, now, generation))
   }
 }

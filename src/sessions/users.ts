@@ -157,3 +157,62 @@ export async function storeHealth(
     return { ok: false, latencyMs: performance.now() - start, store: name, error }
   }
 }
+
+/**
+ * What `listSessions` and `destroySessions` use of their manager: its options (read when called:
+ * the manager builds this before its options exist), its bounded store call, its clock.
+ * @example
+ * const context: UserSessionsContext = { options: () => options, call: (f, op) => storeCall(f, 2000), now: Date.now }
+ */
+export interface UserSessionsContext {
+  options(): ResolvedOptions
+  call<R>(call: () => R | Promise<R>, operation: string): Promise<R>
+  now(): number
+}
+
+/** The metadata of `user`'s sessions that the core holds live (one generation lookup with revocation). */
+async function liveSessionsOf(context: UserSessionsContext, store: ListingStore, user: string): Promise<SessionMeta[]> {
+  const options = context.options()
+  const metas = await context.call(() => store.listByUser(user), 'listByUser')
+  const revocation = options.revocation
+  const generation = revocation ? await context.call(() => revocation.generations.get(user), 'generations.get') : undefined
+  const now = context.now()
+  return metas.filter((meta) => isLive(meta, user, options, now, generation))
+}
+
+/**
+ * `manager.listSessions(user)`: the live sessions of `user`, newest first.
+ * @example
+ * const sessions = await listUserSessions(context, 'ada')
+ */
+export async function listUserSessions(context: UserSessionsContext, user: string | number): Promise<UserSession[]> {
+  const id = userId(user, 'listSessions(user)')
+  const store = listingStore(context.options(), 'listSessions')
+  const live = await liveSessionsOf(context, store, id)
+  return live.sort((a, b) => b.c - a.c).map(toUserSession)
+}
+
+/**
+ * `manager.destroySessions(user, { except })`: ends `user`'s live sessions but `except`, and
+ * resolves with how many it ended.
+ * @example
+ * const ended = await destroyUserSessions(context, 'ada', { except: currentId })
+ */
+export async function destroyUserSessions(
+  context: UserSessionsContext,
+  user: string | number,
+  options: { except?: string },
+): Promise<number> {
+  const id = userId(user, 'destroySessions(user)')
+  if (typeof options !== 'object' || options === null) {
+    throw createError('ERR_INVALID_ARGUMENT', 'destroySessions(user, options): options must be an object')
+  }
+  const { except } = options
+  if (except !== undefined && typeof except !== 'string') {
+    throw createError('ERR_INVALID_ARGUMENT', 'destroySessions: except must be a session id (a string)')
+  }
+  const store = listingStore(context.options(), 'destroySessions')
+  const ended = (await liveSessionsOf(context, store, id)).filter((meta) => meta.id !== except)
+  await context.call(() => Promise.all(ended.map((meta) => store.destroy(meta.id))), 'destroy')
+  return ended.length
+}
