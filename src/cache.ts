@@ -1,120 +1,27 @@
 /**
- * `Cache`: an LRU cache with per-entry time to live (docs/CACHE.md). This module validates
- * options, encodes values (string, bytes, or JSON text) and coalesces `getOrSet` loaders; the
- * backend's `CacheCore` holds the entries (native: Rust memory outside the JS heap).
+ * `Cache`: an LRU cache with per-entry time to live (docs/CACHE.md). This module encodes values
+ * (string, bytes, or JSON text) and runs the operations; the backend's `CacheCore` holds the
+ * entries (native: Rust memory outside the JS heap). Its options and bounds are checked in
+ * cache_options.ts, `getOrSet`'s loads are shared in cache_loads.ts, and `dump`/`load` encode
+ * and check entries in cache_dump.ts.
  */
 
 import { activeBackend } from './backend'
-import { isAborted, onAbort, raceAbort, signalOf } from './backend/abort'
+import { isAborted } from './backend/abort'
 import { type CacheCore, type CacheStats, KIND_BYTES, KIND_JSON, KIND_TEXT } from './backend/types'
+import { type CacheDumpEntry, encodeDump, loadableEntry } from './cache_dump'
+import { type CacheGetOrSetOptions, type CacheLoader, CacheLoads, getOrSetPlan, waitFor } from './cache_loads'
+import { type CacheOptions, type CacheSetOptions, checkCacheOptions, ttlOf } from './cache_options'
 import { publish } from './diagnostics'
 import { createError } from './errors'
 import { clockedCore } from './lib/clocked_core'
 import { refuseDetached } from './lib/detached'
-import { type Duration, toMilliseconds } from './lib/duration'
 import { stringifyStrict } from './lib/json_strict'
-import { type OptionScope, refuseUnknownOptions } from './lib/option_names'
 
 export type { CacheStats } from './backend/types'
-
-/**
- * Options of `new Cache()`. `maxSize` is required; the rest are optional.
- * @example
- * const options: CacheOptions = { maxSize: 10_000, maxBytes: 64 * 1024 * 1024, ttl: '5m' }
- */
-export interface CacheOptions {
-  /** Most entries held: an integer 1 ..= 2^32 - 2. */
-  maxSize: number
-  /** Most bytes held (UTF-8 keys plus values); absent: no byte bound. */
-  maxBytes?: number
-  /** Default time to live (ms or '15m'); absent or 0: entries never expire. */
-  ttl?: Duration
-  /**
-   * Opens the cache of this name: shared by every worker thread on the native backend. 1 to 256
-   * characters, without lone surrogates.
-   */
-  name?: string
-  /**
-   * The clock of every expiry decision, in ms (any epoch: only differences count), read before
-   * each operation. Default: the process's monotonic clock. For tests that move time instead of
-   * sleeping, and apps with a clock of their own. Must return a finite number >= 0 (whole ms are
-   * used, rounded down); not with `name` (a shared cache cannot follow one caller's clock).
-   * @example
-   * let t = 0
-   * const cache = new Cache({ maxSize: 100, ttl: 1000, now: () => t })
-   * cache.set('k', 'v')
-   * t += 1000
-   * cache.get('k') // undefined: expired on the cache's clock
-   */
-  now?: () => number
-  /**
-   * A `get` hit (also `getOrSet`'s) restarts the entry's time to live, the one it was set with, as
-   * lru-cache's option of that name: entries in use stay, idle ones expire. Default false.
-   * @example
-   * const sessions = new Cache({ maxSize: 10_000, ttl: '30m', updateAgeOnGet: true }) // idle timeout
-   */
-  updateAgeOnGet?: boolean
-}
-
-/**
- * Options of `cache.set()` and `cache.getOrSet()`.
- * @example
- * cache.set('otp:42', code, { ttl: '10m' })
- */
-export interface CacheSetOptions {
-  /** Time to live of this entry, overriding the cache's default; 0: never expires. */
-  ttl?: Duration
-}
-
-/**
- * One entry of `cache.dump()`, JSON-able: the key, then its value (`value`: a string or a JSON
- * value; `bytes`: a Uint8Array's bytes in base64) and `ttl`, the ms it had left (0: never expires).
- * @example
- * const entry: CacheDumpEntry = ['user:1', { value: { name: 'Ada' }, ttl: 59_000 }]
- */
-export type CacheDumpEntry = [key: string, entry: { value: unknown; ttl: number } | { bytes: string; ttl: number }]
-
-/**
- * Options of `cache.getOrSet()`.
- * @example
- * await cache.getOrSet('feed', loadFeed, { ttl: '1m', staleWhileRevalidate: '5m', signal })
- */
-export interface CacheGetOrSetOptions extends CacheSetOptions {
-  /**
-   * For this long after `ttl`, a call gets the stale value at once while one reload runs in the
-   * background (its failure keeps the stale value). Needs a ttl.
-   */
-  staleWhileRevalidate?: Duration
-  /** For this long after `ttl`, a failing loader is answered with the stale value. Needs a ttl. */
-  staleIfError?: Duration
-  /** Stops this call's wait with ERR_ABORTED (the shared load goes on while others wait). */
-  signal?: AbortSignal
-}
-
-/**
- * What a `getOrSet` loader receives: `signal` aborts once no caller waits for the load.
- * @example
- * const loader: CacheLoader<Feed> = ({ signal }) => fetch(url, { signal }).then((r) => r.json())
- */
-export type CacheLoader<V> = (context: { signal: AbortSignal }) => V | Promise<V>
-
-/** A load under way: its promise, and what decides when its loader is told to abort. */
-interface Load<V> {
-  promise: Promise<V>
-  controller: AbortController
-  /** Callers with a signal still waiting. */
-  waiting: number
-  /** False once a caller without a signal (or a background reload) depends on it. */
-  abortable: boolean
-}
-
-const GET_OR_SET_OPTION_NAMES: OptionScope = {
-  prefix: '',
-  known: ['ttl', 'staleWhileRevalidate', 'staleIfError', 'signal'],
-  aliases: { allowStale: '`staleWhileRevalidate` (ms)', noDeleteOnFetchRejection: '`staleIfError` (ms)' },
-  label: 'getOrSet option',
-  code: 'ERR_INVALID_ARGUMENT',
-}
+export type { CacheDumpEntry } from './cache_dump'
+export type { CacheGetOrSetOptions, CacheLoader } from './cache_loads'
+export type { CacheOptions, CacheSetOptions } from './cache_options'
 
 /**
  * `keycard:cache:evict`, as a module-local constant: reading it through the imported `publish`
@@ -122,22 +29,9 @@ const GET_OR_SET_OPTION_NAMES: OptionScope = {
  */
 const EVICT = publish.cacheEvict
 
-const MAX_ENTRIES = 2 ** 32 - 2
-/** TTLs beyond this (~285 years) are refused rather than overflowing a clock somewhere. */
-const MAX_TTL = 2 ** 53 / 1000
-
-function ttlOf(value: Duration, name: string): number {
-  const ms = Math.ceil(toMilliseconds(value, name))
-  if (ms > MAX_TTL) throw createError('ERR_INVALID_ARGUMENT', `${name} is too long`)
-  return ms
-}
-
-// ES2024's String.prototype.isWellFormed (Node >= 20); the lib target is ES2023.
-declare global {
-  interface String {
-    isWellFormed(): boolean
-  }
-}
+// checkKey and leastBytes stay function declarations of this module, not imports from
+// cache_options.ts: `get`/`set` call them on every operation, and a call through an import reads
+// the other module's exports first (compiled CommonJS), measurably slowing a native `set`.
 
 function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string') throw createError('ERR_INVALID_ARGUMENT', 'cache keys must be strings')
@@ -153,19 +47,6 @@ function leastBytes(key: string, payload: string | Uint8Array): number {
 
 /** Reads a cache's core; for the test hook below only (set by the class's static block). */
 let coreOf: (cache: Cache<unknown>) => CacheCore
-
-/** Option names: a typo or an lru-cache habit (`max`) is an error, not a silently default bound. */
-const CACHE_OPTION_NAMES: OptionScope = {
-  prefix: '',
-  known: ['maxSize', 'maxBytes', 'ttl', 'name', 'now', 'updateAgeOnGet'],
-  aliases: {
-    max: '`maxSize` (entries)',
-    maxEntrySize: '`maxBytes`',
-    sizeCalculation: '`maxBytes` (keycard counts bytes itself)',
-  },
-  label: 'Cache option',
-  code: 'ERR_INVALID_ARGUMENT',
-}
 
 /**
  * An LRU/TTL cache. On the native backend entries are stored as bytes in Rust memory, so they
@@ -188,39 +69,14 @@ export class Cache<V = unknown> {
   /** Whether a `get` hit restarts the entry's time to live. */
   readonly updateAgeOnGet: boolean
   readonly #core: CacheCore
-  readonly #loading = new Map<string, Load<V>>()
+  /** `getOrSet`'s loads under way; a loaded value is stored through `set`, as a caller's would be. */
+  readonly #loads = new CacheLoads<V>(this)
 
   constructor(options: CacheOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw createError('ERR_INVALID_ARGUMENT', 'new Cache() needs options: { maxSize }')
-    }
-    refuseUnknownOptions(options, CACHE_OPTION_NAMES)
-    const { maxSize, maxBytes, ttl, name, now, updateAgeOnGet = false } = options
-    if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > MAX_ENTRIES) {
-      throw createError('ERR_INVALID_ARGUMENT', `maxSize must be an integer 1 ..= ${MAX_ENTRIES}`)
-    }
-    if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 1)) {
-      throw createError('ERR_INVALID_ARGUMENT', 'maxBytes must be a positive integer')
-    }
-    if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 256)) {
-      throw createError('ERR_INVALID_ARGUMENT', 'name must be a string of 1 to 256 characters')
-    }
-    // The native registry is keyed by UTF-8, where 'n\uD800' would become 'n\uFFFD' (one cache
-    // there, two in the fallback): refused on both, as cache keys are.
-    if (name !== undefined && !name.isWellFormed()) {
-      throw createError('ERR_INVALID_ARGUMENT', 'name must not hold lone surrogates')
-    }
-    if (typeof updateAgeOnGet !== 'boolean') throw createError('ERR_INVALID_ARGUMENT', 'updateAgeOnGet must be a boolean')
-    if (now !== undefined && typeof now !== 'function') {
-      throw createError('ERR_INVALID_ARGUMENT', 'now must be a function returning ms')
-    }
-    // A named cache is one cache for every worker thread: one caller's clock cannot be its clock.
-    if (now !== undefined && name !== undefined) {
-      throw createError('ERR_INVALID_ARGUMENT', 'now cannot be combined with name (a named cache is shared)')
-    }
+    const { maxSize, maxBytes, ttl, name, now, updateAgeOnGet } = checkCacheOptions(options)
     this.maxSize = maxSize
     this.maxBytes = maxBytes
-    this.ttl = ttl === undefined ? 0 : ttlOf(ttl, 'ttl')
+    this.ttl = ttl
     this.name = name
     this.updateAgeOnGet = updateAgeOnGet
     const config = { maxSize, maxBytes: maxBytes ?? 0, ttl: this.ttl, updateAgeOnGet }
@@ -400,23 +256,9 @@ export class Cache<V = unknown> {
   async getOrSet(key: string, loader: CacheLoader<V>, options?: CacheGetOrSetOptions): Promise<V> {
     checkKey(key)
     if (typeof loader !== 'function') throw createError('ERR_INVALID_ARGUMENT', 'loader must be a function')
-    // Options are checked before the loader runs, not after its work is done.
-    if (options !== undefined) refuseUnknownOptions(options, GET_OR_SET_OPTION_NAMES)
-    const ttl = options?.ttl === undefined ? undefined : ttlOf(options.ttl, 'ttl')
-    const swr = options?.staleWhileRevalidate === undefined ? 0 : ttlOf(options.staleWhileRevalidate, 'staleWhileRevalidate')
-    const sie = options?.staleIfError === undefined ? 0 : ttlOf(options.staleIfError, 'staleIfError')
-    const signal = signalOf(options?.signal)
-    // Ms an entry is kept past its ttl, so that it can be served stale.
-    const keep = Math.max(swr, sie)
-    const fresh = ttl ?? this.ttl
-    if (keep > 0 && fresh === 0) {
-      throw createError('ERR_INVALID_ARGUMENT', 'staleWhileRevalidate and staleIfError need a ttl (staleness starts at it)')
-    }
-    if (signal !== undefined && isAborted(signal)) throw createError('ERR_ABORTED', 'the operation was aborted')
-    // -1: the cache's default, as `set` without a ttl.
-    const storeTtl = keep > 0 ? fresh + keep : (ttl ?? -1)
+    const { swr, sie, keep, storeTtl, signal } = getOrSetPlan(options, this.ttl)
     const cached = this.#core.get(key) as V | undefined
-    if (cached === undefined) return this.#wait(this.#loadOf(key, loader, storeTtl), signal)
+    if (cached === undefined) return waitFor(this.#loads.of(key, loader, storeTtl), signal)
     if (keep === 0) return cached
     // The entry expires `keep` ms after it goes stale, so the ms left say how stale it is. If it
     // expired between the two reads, remainingTtl is 0 and `over` is `keep`: a plain miss below.
@@ -425,60 +267,18 @@ export class Cache<V = unknown> {
     if (over < swr) {
       // Served stale at once; one reload in the background, shared with any other caller, whose
       // failure leaves the stale value in place (and reaches no one: nobody waits for it).
-      const reload = this.#loadOf(key, loader, storeTtl)
+      const reload = this.#loads.of(key, loader, storeTtl)
       reload.abortable = false
       reload.promise.catch(() => {})
       return cached
     }
     try {
-      return await this.#wait(this.#loadOf(key, loader, storeTtl), signal)
+      return await waitFor(this.#loads.of(key, loader, storeTtl), signal)
     } catch (err) {
       // Stale within staleIfError stands in for a failed loader, not for the caller's own abort.
       if (over < sie && !(signal !== undefined && isAborted(signal))) return cached
       throw err
     }
-  }
-
-  /** The load of `key` under way, or a new one: `loader` runs once for every caller of the key. */
-  #loadOf(key: string, loader: CacheLoader<V>, storeTtl: number): Load<V> {
-    const pending = this.#loading.get(key)
-    if (pending !== undefined) return pending
-    const controller = new AbortController()
-    const load: Load<V> = { controller, waiting: 0, abortable: true, promise: undefined as unknown as Promise<V> }
-    load.promise = (async () => {
-      // Yield first, so the entry below is in #loading before the loader runs: a loader that
-      // throws synchronously must still clear it in `finally`, or its failure would be cached.
-      await undefined
-      try {
-        const value = await loader({ signal: controller.signal })
-        this.set(key, value, storeTtl < 0 ? undefined : { ttl: storeTtl })
-        return value
-      } finally {
-        this.#loading.delete(key)
-      }
-    })()
-    this.#loading.set(key, load)
-    return load
-  }
-
-  /**
-   * One caller's wait for `load`: with a signal, it rejects with ERR_ABORTED when the signal
-   * aborts, and the loader's signal aborts once every caller has stopped waiting (a caller
-   * without a signal, or a background reload, keeps it running).
-   */
-  #wait(load: Load<V>, signal: AbortSignal | undefined): Promise<V> {
-    if (signal === undefined) {
-      load.abortable = false
-      return load.promise
-    }
-    load.waiting++
-    const stop = onAbort(signal, () => {
-      load.waiting--
-      if (load.waiting === 0 && load.abortable) load.controller.abort(createError('ERR_ABORTED', 'every caller aborted'))
-    })
-    const waited = raceAbort(load.promise, signal)
-    waited.then(stop, stop)
-    return waited
   }
 
   /**
@@ -512,15 +312,7 @@ export class Cache<V = unknown> {
    * writeFileSync('cache.json', JSON.stringify(cache.dump()))
    */
   dump(): CacheDumpEntry[] {
-    const flat = this.#core.entries(true)
-    const out: CacheDumpEntry[] = []
-    for (let i = 0; i < flat.length; i += 3) {
-      const value = flat[i + 1]
-      const left = flat[i + 2] as number
-      const ttl = left === Number.POSITIVE_INFINITY ? 0 : left
-      out.push([flat[i] as string, Buffer.isBuffer(value) ? { bytes: value.toString('base64'), ttl } : { value, ttl }])
-    }
-    return out
+    return encodeDump(this.#core.entries(true))
   }
 
   /**
@@ -537,54 +329,12 @@ export class Cache<V = unknown> {
    */
   load(entries: readonly CacheDumpEntry[]): void {
     if (!Array.isArray(entries)) throw createError('ERR_INVALID_ARGUMENT', 'load() takes an array from dump()')
-    const checked = entries.map((entry, index) => this.#loadable(entry, index))
+    const checked = entries.map((entry, index) => loadableEntry(entry, index, this.maxBytes))
     // Least recent first, so the first entry ends up the most recent, as it was dumped.
     for (let i = checked.length - 1; i >= 0; i--) {
       const { key, kind, payload, ttl } = checked[i]!
       if (!this.#core.set(key, kind, payload, ttl)) throw tooLarge(key)
     }
-  }
-
-  /** One `load()` entry, checked and encoded; nothing is stored here. */
-  #loadable(entry: unknown, index: number): { key: string; kind: number; payload: string | Uint8Array; ttl: number } {
-    const bad = (why: string) => createError('ERR_INVALID_ARGUMENT', `load: entry ${index}: ${why}`)
-    if (!Array.isArray(entry) || entry.length !== 2) throw bad('must be [key, { value | bytes, ttl }]')
-    const [key, fields] = entry as [unknown, unknown]
-    if (typeof key !== 'string' || !key.isWellFormed()) throw bad('the key must be a string without lone surrogates')
-    if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) throw bad('must be [key, { value | bytes, ttl }]')
-    // Own fields only, and only these: a '__proto__' key from JSON.parse is refused, not followed.
-    for (const name of Object.keys(fields)) {
-      if (name !== 'value' && name !== 'bytes' && name !== 'ttl') throw bad(`unknown field ${JSON.stringify(name.slice(0, 32))}`)
-    }
-    const { value, bytes, ttl } = fields as { value?: unknown; bytes?: unknown; ttl?: unknown }
-    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0 || ttl > MAX_TTL) throw bad('ttl must be ms >= 0 (0: never)')
-    const hasValue = Object.hasOwn(fields, 'value')
-    if (hasValue === Object.hasOwn(fields, 'bytes')) throw bad('needs exactly one of value and bytes')
-    let kind: number
-    let payload: string | Uint8Array
-    if (!hasValue) {
-      // Canonical base64 only: Buffer.from would skip junk characters and load other bytes.
-      if (typeof bytes !== 'string' || !BASE64.test(bytes)) throw bad('bytes must be base64')
-      payload = Buffer.from(bytes, 'base64')
-      if (Buffer.from(payload).toString('base64') !== bytes) throw bad('bytes must be canonical base64')
-      kind = KIND_BYTES
-    } else if (typeof value === 'string') {
-      if (!value.isWellFormed()) throw bad('strings must not hold lone surrogates')
-      kind = KIND_TEXT
-      payload = value
-    } else {
-      kind = KIND_JSON
-      try {
-        payload = toJson(value)
-      } catch (err) {
-        throw createError('ERR_NOT_SERIALIZABLE', `load: entry ${index}: ${(err as Error).message}`)
-      }
-    }
-    const size = Buffer.byteLength(key) + (typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength)
-    if (this.maxBytes !== undefined && size > this.maxBytes) {
-      throw createError('ERR_TOO_LARGE', `load: entry ${index} exceeds maxBytes`)
-    }
-    return { key, kind, payload, ttl: Math.ceil(ttl) }
   }
 
   /**
@@ -615,9 +365,6 @@ export class Cache<V = unknown> {
 export function setCacheClockForTests(cache: Cache<unknown>, now: number | null): void {
   coreOf(cache).setTestNow(now)
 }
-
-/** Standard base64 with padding, as `dump()` writes it. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 function throwTooLarge(key: string): never {
   throw tooLarge(key)
