@@ -31,6 +31,7 @@ import {
   stateOf,
   toData,
 } from './session'
+import { setSessionOwner } from './session_api'
 import { storeCall } from './store_call'
 import type { SessionStore, StoredSession } from './stores/types'
 import type { OpenedSession, SessionTransport, TransportSettings } from './transport'
@@ -105,6 +106,7 @@ export class SessionManager<T extends object = SessionData> {
     this.#header = this.options.header
     this.#transport = transportFor(this.options.store, settings, this.options, this.#now())
     this.events = Object.freeze({ store: storeName(this.options.store), cookie: cookie.name })
+    setSessionOwner(this, { keyring: this.options.keyring, events: this.events })
   }
 
   /**

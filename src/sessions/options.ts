@@ -9,10 +9,13 @@ import { defaultKeyring, type KeyOptions, type Keyring, resolveKeyring, type Sec
 import { type Duration, toMilliseconds } from '../lib/duration'
 import { type OptionScope, refuseUnknownOptions } from '../lib/option_names'
 import { checkCookieRules, type SameSite, serializeCookie } from './cookies'
+import { LATEST_EXPIRY_MS } from './lifetime'
 import { type MigrateFromOptions, type ResolvedMigration, resolveMigration } from './migrate'
 import { type Env, envBoolean, envSameSite, envStoreKind, envString, envTtl, storeOfKind } from './options_env'
 import type { GenerationStore } from './revocation'
 import type { SessionStore } from './stores/types'
+
+export { LATEST_EXPIRY_MS, sessionTtl } from './lifetime'
 
 export interface SessionCookieOptions {
   /** Cookie name. Default 'keycard' (env KEYCARD_SESSION_COOKIE_NAME). A '__Host-' name is checked against its rules. */
@@ -192,35 +195,11 @@ const COOKIE_LEVEL: OptionScope = {
   notNeeded: { signed: 'the session cookie is always signed or sealed' },
 }
 
-/**
- * The latest expiry a session can have, in ms: sealed cookies carry their expiry in 32-bit seconds
- * (docs/FORMATS.md), so nothing can outlive 2106.
- * @example
- * if (now + ttl > LATEST_EXPIRY_MS) throw createError('ERR_INVALID_ARGUMENT', 'past 2106')
- */
-export const LATEST_EXPIRY_MS = 0xffff_ffff * 1000
 /** setTimeout's largest delay: a longer one fires after 1 ms, so every store call would time out. */
 const LONGEST_TIMEOUT_MS = 2 ** 31 - 1
 
 function badConfig(message: string): never {
   throw createError('ERR_BAD_CONFIG', message)
-}
-
-/**
- * A per-session idle timeout (`session.setTtl`) in ms, checked as the `ttl` option is: a duration
- * of at least one second whose expiry, from `now`, a sealed cookie can carry (2106). Anything
- * else is ERR_INVALID_ARGUMENT, thrown at the call, so a bad value never reaches a saved session.
- * @example
- * sessionTtl('30d', Date.now()) // 2_592_000_000
- */
-export function sessionTtl(value: unknown, now: number): number {
-  const ms = toMilliseconds(value as Duration, 'session.setTtl(duration)')
-  if (!Number.isSafeInteger(ms)) throw createError('ERR_INVALID_ARGUMENT', 'session.setTtl takes whole milliseconds')
-  if (ms < 1000) throw createError('ERR_INVALID_ARGUMENT', 'session.setTtl needs at least one second')
-  if (now + ms > LATEST_EXPIRY_MS) {
-    throw createError('ERR_INVALID_ARGUMENT', 'session.setTtl reaches past the year 2106, the latest expiry a session can carry')
-  }
-  return ms
 }
 
 /** RFC 9110 token: what a header name may be. */

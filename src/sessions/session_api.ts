@@ -5,13 +5,42 @@
  */
 
 import { createCsrfToken } from '../csrf'
-import { publish } from '../diagnostics'
+import { publish, type SessionEventMessage } from '../diagnostics'
 import { createError } from '../errors'
+import type { Keyring } from '../keys'
 import type { Duration } from '../lib/duration'
 import { randomId } from '../random'
-import type { SessionManager } from './manager'
-import { sessionTtl } from './options'
+import { sessionTtl } from './lifetime'
 import type { SessionApi, SessionHabits, SessionState } from './session'
+
+/**
+ * What a manager lends the sessions it loads: its keyring (`csrfToken()`) and its label in
+ * diagnostics messages. Registered by the manager itself, so this layer needs nothing of it.
+ * @example
+ * setSessionOwner(this, { keyring: this.options.keyring, events: this.events })
+ */
+export interface SessionOwner {
+  keyring: Keyring
+  events: SessionEventMessage
+}
+
+const OWNERS = new WeakMap<object, SessionOwner>()
+
+/**
+ * Records what the sessions of `manager` (their `state.owner`) may use of it; called once, when
+ * the manager is built.
+ * @example
+ * setSessionOwner(manager, { keyring: manager.options.keyring, events: manager.events })
+ */
+export function setSessionOwner(manager: object, owner: SessionOwner): void {
+  OWNERS.set(manager, owner)
+}
+
+function ownerOf(state: SessionState): SessionOwner {
+  const owner = OWNERS.get(state.owner)
+  if (owner === undefined) throw createError('ERR_INVALID_ARGUMENT', 'not a session loaded by a SessionManager')
+  return owner
+}
 
 /** express-session's callback: `(err?) => void`. */
 type Callback = (err?: unknown) => void
@@ -58,7 +87,7 @@ function regenerate(state: SessionState, options: { keepData?: boolean } | undef
     state.data = Object.create(null)
     delete state.meta.f
   }
-  if (publish.regenerate.hasSubscribers) publish.regenerate.publish((state.owner as SessionManager<object>).events)
+  if (publish.regenerate.hasSubscribers) publish.regenerate.publish(ownerOf(state).events)
 }
 
 function destroy(state: SessionState): void {
@@ -70,7 +99,7 @@ function destroy(state: SessionState): void {
   state.data = Object.create(null)
   state.meta = { v: 1, id: newSessionId(), c: now, e: state.meta.e }
   state.loadedJson = '{}'
-  if (publish.destroy.hasSubscribers) publish.destroy.publish((state.owner as SessionManager<object>).events)
+  if (publish.destroy.hasSubscribers) publish.destroy.publish(ownerOf(state).events)
 }
 
 /**
@@ -144,7 +173,7 @@ function noCallback(name: 'regenerate' | 'destroy' | 'save', habits: SessionHabi
 function csrfToken(state: SessionState): string {
   const id = state.meta.id
   if (state.csrf?.id !== id) {
-    const { keyring } = (state.owner as SessionManager<object>).options
+    const { keyring } = ownerOf(state)
     state.csrf = { id, token: createCsrfToken(id, keyring) }
   }
   return state.csrf.token
