@@ -56,7 +56,11 @@ plainTest(
     t.like(down, { ok: false, store: 'db', error: 'ERR_STORE_UNAVAILABLE' })
 
     const hanging = customStore(() => new Promise(() => {}))
+    // storeCall's timer is unref'd (a pending store call must not keep a stopping process alive);
+    // a server keeps the loop alive, and this interval stands in for it when nothing else runs.
+    const alive = setInterval(() => {}, 1000)
     const slow = await new SessionManager({ secret: SECRET, store: hanging, storeTimeout: 50 }).health()
+    clearInterval(alive)
     t.like(slow, { ok: false, error: 'ERR_STORE_UNAVAILABLE' })
 
     const throwing = customStore(() => {
