@@ -9,16 +9,15 @@
  */
 
 import { activeBackend } from '../backend'
-import { createError } from '../errors'
 import { type KeyOptions, resolveKeyring, type SecretInput, TOKEN_INFO } from '../keys'
 import { type Duration, toMilliseconds } from '../lib/duration'
 import { decodeBase64Url, decodeUtf8, encodeBase64Url } from '../lib/encoding'
 import { parseJsonObject } from '../lib/json_strict'
 import { limitOf, purposeOf, timeOf } from '../lib/options'
 import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from '../lib/verify_result'
-import { checkClaims, MAX_NUMERIC_DATE } from './claims'
+import { checkClaims } from './claims'
 import { keyIndexForHeader } from './header'
-import { encodeClaims } from './payload'
+import { tokenClaimsJson } from './sign_claims'
 
 /**
  * What `signToken` signs: a plain object of JSON values (registered claims come from options).
@@ -98,12 +97,7 @@ export interface VerifyTokenOptions extends KeyOptions {
   now?: number | Date
 }
 
-const DEFAULT_EXPIRES_IN = 3_600_000
 const DEFAULT_MAX_LENGTH = 8192
-
-function seconds(value: Duration, name: string): number {
-  return Math.round(toMilliseconds(value, name) / 1000)
-}
 
 /**
  * A signed token carrying `payload` plus `iat`, `exp` and the optional claims. Options win over
@@ -113,40 +107,7 @@ function seconds(value: Duration, name: string): number {
  */
 export function signToken(payload: TokenPayload, secret: SecretInput | undefined, options: SignTokenOptions = {}): string {
   const keyring = resolveKeyring(secret, options)
-  // The tag check also refuses Map, Set, Date and the like: spreading them below would silently
-  // sign `{}` (their data is not in own enumerable properties).
-  if (
-    typeof payload !== 'object' ||
-    payload === null ||
-    Array.isArray(payload) ||
-    Object.prototype.toString.call(payload) !== '[object Object]'
-  ) {
-    throw createError('ERR_INVALID_ARGUMENT', 'a token payload must be a plain object')
-  }
-  const iat = Math.floor(timeOf(options.now) / 1000)
-  // checkClaims refuses NumericDates outside 0..MAX_NUMERIC_DATE as malformed, so never sign one:
-  // timeOf refuses a `now` before 1970, and an exp or nbf past 9999 is refused below.
-  const exp = iat + seconds(options.expiresIn ?? DEFAULT_EXPIRES_IN, 'expiresIn')
-  if (exp > MAX_NUMERIC_DATE) throw createError('ERR_INVALID_ARGUMENT', 'expiresIn reaches past the year 9999')
-  let nbf: number | undefined
-  if (options.notBefore !== undefined) {
-    nbf = iat + seconds(options.notBefore, 'notBefore')
-    if (nbf > MAX_NUMERIC_DATE) throw createError('ERR_INVALID_ARGUMENT', 'notBefore reaches past the year 9999')
-  }
-  const { audience, issuer, subject, purpose } = options
-  if (
-    audience !== undefined &&
-    typeof audience !== 'string' &&
-    !(Array.isArray(audience) && audience.every((a) => typeof a === 'string'))
-  ) {
-    throw createError('ERR_INVALID_ARGUMENT', 'audience must be a string or strings')
-  }
-  if ((issuer !== undefined && typeof issuer !== 'string') || (subject !== undefined && typeof subject !== 'string')) {
-    throw createError('ERR_INVALID_ARGUMENT', 'issuer and subject must be strings')
-  }
-  // '' and absent differ for tokens (a `pur` of '' is written), so only check a given purpose.
-  if (purpose !== undefined) purposeOf(purpose)
-  const json = encodeClaims(payload, { iat, exp, nbf, aud: audience, iss: issuer, sub: subject, pur: purpose })
+  const json = tokenClaimsJson(payload, options)
   const input = `${keyring.tokenHeaders()[0]}.${encodeBase64Url(json)}`
   return `${input}.${keyring.macKeys(activeBackend(), TOKEN_INFO).tag(input)}`
 }

@@ -16,9 +16,9 @@ import { limitOf, purposeOf, timeOf } from '../lib/options'
 import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from '../lib/verify_result'
 import type { SignOptions, UnsignOptions } from '../sign'
 import type { RegisteredClaims, SignTokenOptions, TokenPayload, VerifyTokenOptions } from '../token'
-import { checkClaims, MAX_NUMERIC_DATE } from '../token/claims'
+import { checkClaims } from '../token/claims'
 import { keyIndexForHeader } from '../token/header'
-import { encodeClaims } from '../token/payload'
+import { tokenClaimsJson } from '../token/sign_claims'
 import { decodeBase64UrlWeb, decodeTag, encodeBase64StdWeb, encodeBase64UrlWeb, utf8Bytes } from './encoding'
 import { type CryptoKey, resolveWebKeyring, subtle, type WebMacKeys } from './keys'
 
@@ -27,7 +27,6 @@ const SIGN_INFO = 'keycard/v1/sign/'
 const TOKEN_INFO = 'keycard/v1/token'
 const CSRF_INFO = 'keycard/v1/csrf'
 const DEFAULT_SIGN_MAX_LENGTH = 65_536
-const DEFAULT_EXPIRES_IN = 3_600_000
 const DEFAULT_TOKEN_MAX_LENGTH = 8192
 const CSRF_NONCE_BYTES = 16
 const CSRF_NONCE = /^[A-Za-z0-9_-]{21}[AQgw]$/
@@ -126,10 +125,6 @@ export async function unsignOrThrowWeb(
   return orThrow(await unsignRun(signed, secret, options))
 }
 
-function seconds(value: string | number, name: string): number {
-  return Math.round(toMilliseconds(value, name) / 1000)
-}
-
 /**
  * `signToken` on Web Crypto: the same JWS (HS256, key HKDF(secret, "keycard/v1/token")).
  * @example
@@ -141,35 +136,7 @@ export async function signTokenWeb(
   options: SignTokenOptions = {},
 ): Promise<string> {
   const keyring = await resolveWebKeyring(secret, options)
-  if (
-    typeof payload !== 'object' ||
-    payload === null ||
-    Array.isArray(payload) ||
-    Object.prototype.toString.call(payload) !== '[object Object]'
-  ) {
-    throw createError('ERR_INVALID_ARGUMENT', 'a token payload must be a plain object')
-  }
-  const iat = Math.floor(timeOf(options.now) / 1000)
-  const exp = iat + seconds(options.expiresIn ?? DEFAULT_EXPIRES_IN, 'expiresIn')
-  if (exp > MAX_NUMERIC_DATE) throw createError('ERR_INVALID_ARGUMENT', 'expiresIn reaches past the year 9999')
-  let nbf: number | undefined
-  if (options.notBefore !== undefined) {
-    nbf = iat + seconds(options.notBefore, 'notBefore')
-    if (nbf > MAX_NUMERIC_DATE) throw createError('ERR_INVALID_ARGUMENT', 'notBefore reaches past the year 9999')
-  }
-  const { audience, issuer, subject, purpose } = options
-  if (
-    audience !== undefined &&
-    typeof audience !== 'string' &&
-    !(Array.isArray(audience) && audience.every((a) => typeof a === 'string'))
-  ) {
-    throw createError('ERR_INVALID_ARGUMENT', 'audience must be a string or strings')
-  }
-  if ((issuer !== undefined && typeof issuer !== 'string') || (subject !== undefined && typeof subject !== 'string')) {
-    throw createError('ERR_INVALID_ARGUMENT', 'issuer and subject must be strings')
-  }
-  if (purpose !== undefined) purposeOf(purpose)
-  const json = encodeClaims(payload, { iat, exp, nbf, aud: audience, iss: issuer, sub: subject, pur: purpose })
+  const json = tokenClaimsJson(payload, options)
   const input = `${keyring.tokenHeaders()[0]}.${encodeBase64UrlWeb(json)}`
   return `${input}.${await tag(await keyring.macKeys(TOKEN_INFO), input)}`
 }
