@@ -22,10 +22,11 @@ import {
 import { createError } from '../errors'
 import { type KeyOptions, resolveKeyring, type SecretInput } from '../keys'
 import { refuseDetached } from '../lib/detached'
-import { type Duration, toMilliseconds } from '../lib/duration'
+import type { Duration } from '../lib/duration'
 import { stringifyStrict } from '../lib/json_strict'
 import { limitOf, purposeOf, timeOf } from '../lib/options'
 import { BAD_FORMAT, Failure, orNull, orThrow } from '../lib/verify_result'
+import { DEFAULT_MAX_SIZE, MAX_U32, OVERHEAD, sealPlan, tooLarge } from './plan'
 
 /**
  * Options of `seal`: the purpose it is bound to, its lifetime, and size and clock.
@@ -67,27 +68,6 @@ export interface UnsealOptions extends KeyOptions {
   now?: number | Date
 }
 
-const DEFAULT_TTL = 14 * 86_400_000
-const DEFAULT_MAX_SIZE = 65_536
-const MAX_U32 = 0xffff_ffff
-/** version, kid length, purpose hint, nonce, kind, exp, nbf, tag: bytes besides the key id and data. */
-const OVERHEAD = 1 + 1 + 2 + 12 + 1 + 4 + 4 + 16
-
-/**
- * `ms` as the u32 seconds of the format, rounded by `round`: an expiry up (a value never lives
- * shorter than its ttl), a not-before down (a value is valid from the start of the second it
- * names, so `notBefore: 0` is valid at once, not from the next second).
- */
-function seconds(ms: number, round: (x: number) => number, name: string): number {
-  const s = round(ms / 1000)
-  if (s > MAX_U32) throw createError('ERR_INVALID_ARGUMENT', `${name} reaches past the year 2106 (format v1 limit)`)
-  return s
-}
-
-function tooLarge(size: number, max: number) {
-  return createError('ERR_TOO_LARGE', `data of ${size} bytes exceeds maxSize ${max}`)
-}
-
 /**
  * Test hook (exported by keycard/testing only, never by keycard itself): `seal` with a given
  * 12-byte nonce (`null`: a random one, as `seal`), for reproducible test vectors. Never in
@@ -103,12 +83,7 @@ export function sealWithNonce(
 ): string {
   const keyring = resolveKeyring(secret, options)
   const purpose = purposeOf(options.purpose)
-  const max = limitOf(options.maxSize, DEFAULT_MAX_SIZE, 'maxSize')
-  const now = timeOf(options.now)
-  const ttl = toMilliseconds(options.ttl ?? DEFAULT_TTL, 'ttl')
-  const exp = ttl === 0 ? 0 : seconds(now + ttl, Math.ceil, 'ttl')
-  const nbf =
-    options.notBefore === undefined ? 0 : seconds(now + toMilliseconds(options.notBefore, 'notBefore'), Math.floor, 'notBefore')
+  const { max, exp, nbf } = sealPlan(options)
   const keys = keyring.sealKeys(activeBackend(), purpose)
 
   if (data instanceof Uint8Array) {

@@ -8,35 +8,20 @@ import { KIND_BYTES, KIND_JSON, KIND_TEXT } from '../backend/outcomes'
 import { createError } from '../errors'
 import type { SecretInput } from '../keys'
 import { refuseDetached } from '../lib/detached'
-import { toMilliseconds } from '../lib/duration'
 import { decodeUtf8 } from '../lib/encoding'
 import { stringifyStrict } from '../lib/json_strict'
 import { limitOf, purposeOf, timeOf } from '../lib/options'
 import { BAD_FORMAT, Failure, orNull, orThrow } from '../lib/verify_result'
 import type { SealOptions, UnsealOptions } from '../seal'
+import { DEFAULT_MAX_SIZE, MAX_U32, OVERHEAD, sealPlan, tooLarge } from '../seal/plan'
 import { decodeBase64UrlWeb, encodeBase64UrlWeb, utf8Bytes } from './encoding'
 import { concat, resolveWebKeyring, subtle, type WebSealKeys } from './keys'
 
-const DEFAULT_TTL = 14 * 86_400_000
-const DEFAULT_MAX_SIZE = 65_536
-const MAX_U32 = 0xffff_ffff
 const VERSION = 1
 const MAX_KID_LENGTH = 64
 const NONCE_LENGTH = 12
 const TAG_LENGTH = 16
 const BODY_HEADER_LENGTH = 9
-/** version, kid length, purpose hint, nonce, kind, exp, nbf, tag: bytes besides the key id and data. */
-const OVERHEAD = 1 + 1 + 2 + 12 + 1 + 4 + 4 + 16
-
-function seconds(ms: number, round: (x: number) => number, name: string): number {
-  const s = round(ms / 1000)
-  if (s > MAX_U32) throw createError('ERR_INVALID_ARGUMENT', `${name} reaches past the year 2106 (format v1 limit)`)
-  return s
-}
-
-function tooLarge(size: number, max: number) {
-  return createError('ERR_TOO_LARGE', `data of ${size} bytes exceeds maxSize ${max}`)
-}
 
 async function encrypt(keys: WebSealKeys, kind: number, data: Uint8Array, exp: number, nbf: number, nonce: Uint8Array | null) {
   const { key, prefix, aad } = keys.keys[0] as WebSealKeys['keys'][number]
@@ -72,12 +57,7 @@ export async function sealWithNonceWeb(
 ): Promise<string> {
   const keyring = await resolveWebKeyring(secret, options)
   const purpose = purposeOf(options.purpose)
-  const max = limitOf(options.maxSize, DEFAULT_MAX_SIZE, 'maxSize')
-  const now = timeOf(options.now)
-  const ttl = toMilliseconds(options.ttl ?? DEFAULT_TTL, 'ttl')
-  const exp = ttl === 0 ? 0 : seconds(now + ttl, Math.ceil, 'ttl')
-  const nbf =
-    options.notBefore === undefined ? 0 : seconds(now + toMilliseconds(options.notBefore, 'notBefore'), Math.floor, 'notBefore')
+  const { max, exp, nbf } = sealPlan(options)
   const keys = await keyring.sealKeys(purpose)
 
   if (data instanceof Uint8Array) {
