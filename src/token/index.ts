@@ -10,14 +10,12 @@
 
 import { activeBackend } from '../backend'
 import { type KeyOptions, resolveKeyring, type SecretInput, TOKEN_INFO } from '../keys'
-import { type Duration, toMilliseconds } from '../lib/duration'
-import { decodeBase64Url, decodeUtf8, encodeBase64Url } from '../lib/encoding'
-import { parseJsonObject } from '../lib/json_strict'
-import { limitOf, purposeOf, timeOf } from '../lib/options'
-import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from '../lib/verify_result'
-import { checkClaims } from './claims'
+import type { Duration } from '../lib/duration'
+import { decodeBase64Url, encodeBase64Url } from '../lib/encoding'
+import { Failure, failureOf, orNull, orThrow } from '../lib/verify_result'
 import { keyIndexForHeader } from './header'
 import { tokenClaimsJson } from './sign_claims'
+import { claimsOf, tokenParts, verifyPolicy } from './verify_steps'
 
 /**
  * What `signToken` signs: a plain object of JSON values (registered claims come from options).
@@ -97,8 +95,6 @@ export interface VerifyTokenOptions extends KeyOptions {
   now?: number | Date
 }
 
-const DEFAULT_MAX_LENGTH = 8192
-
 /**
  * A signed token carrying `payload` plus `iat`, `exp` and the optional claims. Options win over
  * claims of the same name in `payload`.
@@ -115,37 +111,15 @@ export function signToken(payload: TokenPayload, secret: SecretInput | undefined
 function verify(token: unknown, secret: SecretInput | undefined, options: VerifyTokenOptions): TokenPayload | Failure {
   const keyring = resolveKeyring(secret, options)
   const keys = keyring.macKeys(activeBackend(), TOKEN_INFO)
-  if (options.purpose !== undefined) purposeOf(options.purpose)
-  const policy = {
-    now: timeOf(options.now),
-    toleranceSeconds: options.clockTolerance === undefined ? 0 : toMilliseconds(options.clockTolerance, 'clockTolerance') / 1000,
-    audience: options.audience,
-    issuer: options.issuer,
-    subject: options.subject,
-    purpose: options.purpose,
-    maxAgeSeconds: options.maxAge === undefined ? undefined : toMilliseconds(options.maxAge, 'maxAge') / 1000,
-    requireExpiry: options.requireExpiry ?? true,
-  }
-
-  const maxLength = limitOf(options.maxLength, DEFAULT_MAX_LENGTH, 'maxLength', 1)
-  if (typeof token !== 'string') return BAD_FORMAT
-  if (token.length > maxLength) return new Failure('ERR_TOO_LARGE', `token longer than ${maxLength}`)
-  const first = token.indexOf('.')
-  const second = token.indexOf('.', first + 1)
-  // Exactly three non-empty segments.
-  if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) >= 0) return BAD_FORMAT
-
-  const keyIndex = keyIndexForHeader(token.slice(0, first), keyring, decodeBase64Url)
+  const policy = verifyPolicy(options)
+  const parts = tokenParts(token, options)
+  if (parts instanceof Failure) return parts
+  const keyIndex = keyIndexForHeader(parts.header, keyring, decodeBase64Url)
   if (keyIndex instanceof Failure) return keyIndex
   // The signature is checked before the payload is even decoded.
-  const outcome = keys.verifyTag(token.slice(0, second), token.slice(second + 1), keyIndex)
+  const outcome = keys.verifyTag(parts.input, parts.tag, keyIndex)
   if (outcome < 0) return failureOf(outcome)
-
-  const bytes = decodeBase64Url(token.slice(first + 1, second))
-  const text = bytes && decodeUtf8(bytes)
-  const claims = text === null || text === undefined ? null : parseJsonObject(text)
-  if (!claims) return new Failure('ERR_BAD_FORMAT', 'the token payload is not a JSON object')
-  return checkClaims(claims, policy) ?? claims
+  return claimsOf(decodeBase64Url(parts.payload), policy)
 }
 
 /**

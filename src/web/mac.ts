@@ -9,16 +9,13 @@
 import { VERIFY_BAD_FORMAT, VERIFY_BAD_SIGNATURE, VERIFY_UNKNOWN_KEY } from '../backend/outcomes'
 import { createError } from '../errors'
 import type { KeyOptions, SecretInput } from '../keys'
-import { toMilliseconds } from '../lib/duration'
-import { decodeUtf8 } from '../lib/encoding'
-import { parseJsonObject } from '../lib/json_strict'
-import { limitOf, purposeOf, timeOf } from '../lib/options'
+import { limitOf, purposeOf } from '../lib/options'
 import { BAD_FORMAT, Failure, failureOf, orNull, orThrow } from '../lib/verify_result'
 import type { SignOptions, UnsignOptions } from '../sign'
 import type { RegisteredClaims, SignTokenOptions, TokenPayload, VerifyTokenOptions } from '../token'
-import { checkClaims } from '../token/claims'
 import { keyIndexForHeader } from '../token/header'
 import { tokenClaimsJson } from '../token/sign_claims'
+import { claimsOf, tokenParts, verifyPolicy } from '../token/verify_steps'
 import { decodeBase64UrlWeb, decodeTag, encodeBase64StdWeb, encodeBase64UrlWeb, utf8Bytes } from './encoding'
 import { type CryptoKey, resolveWebKeyring, subtle, type WebMacKeys } from './keys'
 
@@ -27,7 +24,6 @@ const SIGN_INFO = 'keycard/v1/sign/'
 const TOKEN_INFO = 'keycard/v1/token'
 const CSRF_INFO = 'keycard/v1/csrf'
 const DEFAULT_SIGN_MAX_LENGTH = 65_536
-const DEFAULT_TOKEN_MAX_LENGTH = 8192
 const CSRF_NONCE_BYTES = 16
 const CSRF_NONCE = /^[A-Za-z0-9_-]{21}[AQgw]$/
 const CSRF_TOKEN_LENGTH = 22 + 1 + 43
@@ -148,33 +144,15 @@ async function verifyRun(
 ): Promise<TokenPayload | Failure> {
   const keyring = await resolveWebKeyring(secret, options)
   const keys = await keyring.macKeys(TOKEN_INFO)
-  if (options.purpose !== undefined) purposeOf(options.purpose)
-  const policy = {
-    now: timeOf(options.now),
-    toleranceSeconds: options.clockTolerance === undefined ? 0 : toMilliseconds(options.clockTolerance, 'clockTolerance') / 1000,
-    audience: options.audience,
-    issuer: options.issuer,
-    subject: options.subject,
-    purpose: options.purpose,
-    maxAgeSeconds: options.maxAge === undefined ? undefined : toMilliseconds(options.maxAge, 'maxAge') / 1000,
-    requireExpiry: options.requireExpiry ?? true,
-  }
-  const maxLength = limitOf(options.maxLength, DEFAULT_TOKEN_MAX_LENGTH, 'maxLength', 1)
-  if (typeof token !== 'string') return BAD_FORMAT
-  if (token.length > maxLength) return new Failure('ERR_TOO_LARGE', `token longer than ${maxLength}`)
-  const first = token.indexOf('.')
-  const second = token.indexOf('.', first + 1)
-  if (first <= 0 || second <= first + 1 || second === token.length - 1 || token.indexOf('.', second + 1) >= 0) return BAD_FORMAT
-  const keyIndex = keyIndexForHeader(token.slice(0, first), keyring, decodeBase64UrlWeb)
+  const policy = verifyPolicy(options)
+  const parts = tokenParts(token, options)
+  if (parts instanceof Failure) return parts
+  const keyIndex = keyIndexForHeader(parts.header, keyring, decodeBase64UrlWeb)
   if (keyIndex instanceof Failure) return keyIndex
   // The signature is checked before the payload is even decoded.
-  const outcome = await verifyTag(keys, token.slice(0, second), token.slice(second + 1), keyIndex)
+  const outcome = await verifyTag(keys, parts.input, parts.tag, keyIndex)
   if (outcome < 0) return failureOf(outcome)
-  const bytes = decodeBase64UrlWeb(token.slice(first + 1, second))
-  const text = bytes && decodeUtf8(bytes)
-  const claims = text === null || text === undefined ? null : parseJsonObject(text)
-  if (!claims) return new Failure('ERR_BAD_FORMAT', 'the token payload is not a JSON object')
-  return checkClaims(claims, policy) ?? claims
+  return claimsOf(decodeBase64UrlWeb(parts.payload), policy)
 }
 
 /**
