@@ -12,9 +12,8 @@
 import { activeBackend } from './backend'
 import type { Backend, MacKeys, SealKeys } from './backend/types'
 import { createError } from './errors'
-import { refuseDetached } from './lib/detached'
 import { encodeBase64Url } from './lib/encoding'
-import { isRepetitive } from './lib/secret_pattern'
+import { MIN_SECRET_BYTES, secretBytes } from './lib/secret_pattern'
 
 /**
  * A secret: a string (its UTF-8 bytes count) or bytes, at least 32 bytes long.
@@ -68,7 +67,8 @@ export interface KeyOptions {
  * @example
  * if (Buffer.byteLength(candidate) < MIN_SECRET_BYTES) throw new Error('secret too short')
  */
-export const MIN_SECRET_BYTES = 32
+export { MIN_SECRET_BYTES }
+
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/
 /**
  * HKDF info of the token key (docs/FORMATS.md, "Token"). Internal.
@@ -84,29 +84,9 @@ const NO_SALT = new Uint8Array(0)
  * for (let i = 0; i <= MAX_DERIVED_KEY_SETS; i++) sign('v', keyring, { purpose: `p${i}` }) // 'p0' is forgotten
  */
 export const MAX_DERIVED_KEY_SETS = 2048
+/** Node's own way to make a secret, for the refusal messages. */
+const encodeUtf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8')
 const HOW_TO_GENERATE = `generate one with: node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`
-
-function secretBytes(secret: unknown, allowWeakKey: boolean): Uint8Array {
-  let bytes: Uint8Array
-  if (typeof secret === 'string') bytes = Buffer.from(secret, 'utf8')
-  else if (secret instanceof Uint8Array) {
-    refuseDetached(secret, 'a secret') // else the copy below throws a raw TypeError
-    bytes = Uint8Array.from(secret) // a copy: later mutation must not change the key
-  } else throw createError('ERR_INVALID_ARGUMENT', 'a secret must be a string or a Uint8Array')
-  if (bytes.byteLength < MIN_SECRET_BYTES) {
-    throw createError(
-      'ERR_KEY_TOO_SHORT',
-      `secrets must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.byteLength}); ${HOW_TO_GENERATE}`,
-    )
-  }
-  if (!allowWeakKey && isRepetitive(bytes)) {
-    throw createError(
-      'ERR_KEY_WEAK',
-      `a secret is one short pattern repeated (like 'x'.repeat(32)), so it is far weaker than its length; ${HOW_TO_GENERATE}`,
-    )
-  }
-  return bytes
-}
 
 /**
  * Several secrets with key ids; the first is current. Secrets that repeat a short pattern are
@@ -133,7 +113,9 @@ export class Keyring {
     if (list.length === 0) throw createError('ERR_NO_SECRET', 'a keyring needs at least one secret')
     const backend = activeBackend()
     const allowWeakKey = options?.allowWeakKey === true
-    this.#secrets = list.map((entry) => secretBytes(isEntry(entry) ? entry.secret : entry, allowWeakKey))
+    this.#secrets = list.map((entry) =>
+      secretBytes(isEntry(entry) ? entry.secret : entry, allowWeakKey, encodeUtf8, HOW_TO_GENERATE),
+    )
     this.ids = list.map((entry, i) => {
       const id = isEntry(entry) && entry.id !== undefined ? entry.id : backend.keyId(this.#secrets[i] as Uint8Array)
       if (typeof id !== 'string' || !KEY_ID.test(id))

@@ -1,4 +1,14 @@
-/** Weak-secret detection, with no dependency on Node or a backend (the Web Crypto entry uses it too). */
+/**
+ * Secret checks (length, weak patterns), with no dependency on Node or a backend: the Node keyring
+ * (src/keys.ts) and the Web Crypto one (src/web/keys.ts) both use them, so both refuse the same
+ * secrets with the same codes.
+ */
+
+import { createError } from '../errors'
+import { refuseDetached } from './detached'
+
+/** Shortest secret accepted, in bytes. */
+export const MIN_SECRET_BYTES = 32
 
 /**
  * Whether the secret repeats with a period p <= length/2, i.e. bytes[i] === bytes[i - p] for every
@@ -21,4 +31,38 @@ export function isRepetitive(bytes: Uint8Array): boolean {
     border[i] = k
   }
   return 2 * (n - (border[n - 1] as number)) <= n
+}
+
+/**
+ * A secret's bytes, checked: a string (UTF-8, through `encode`) or a Uint8Array (copied: later
+ * mutation must not change the key) of at least MIN_SECRET_BYTES, not one short pattern repeated
+ * unless `allowWeakKey`. `howToGenerate` ends the messages with the way to make one on this runtime.
+ * @example
+ * const bytes = secretBytes(process.env.KEYCARD_SECRET, false, (s) => Buffer.from(s, 'utf8'), hint)
+ */
+export function secretBytes(
+  secret: unknown,
+  allowWeakKey: boolean,
+  encode: (text: string) => Uint8Array,
+  howToGenerate: string,
+): Uint8Array {
+  let bytes: Uint8Array
+  if (typeof secret === 'string') bytes = encode(secret)
+  else if (secret instanceof Uint8Array) {
+    refuseDetached(secret, 'a secret') // else the copy below throws a raw TypeError
+    bytes = Uint8Array.from(secret) // a copy: later mutation must not change the key
+  } else throw createError('ERR_INVALID_ARGUMENT', 'a secret must be a string or a Uint8Array')
+  if (bytes.byteLength < MIN_SECRET_BYTES) {
+    throw createError(
+      'ERR_KEY_TOO_SHORT',
+      `secrets must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.byteLength}); ${howToGenerate}`,
+    )
+  }
+  if (!allowWeakKey && isRepetitive(bytes)) {
+    throw createError(
+      'ERR_KEY_WEAK',
+      `a secret is one short pattern repeated (like 'x'.repeat(32)), so it is far weaker than its length; ${howToGenerate}`,
+    )
+  }
+  return bytes
 }

@@ -14,11 +14,9 @@
 import type { webcrypto } from 'node:crypto'
 import { createError } from '../errors'
 import type { KeyOptions, Secret, SecretInput } from '../keys'
-import { refuseDetached } from '../lib/detached'
-import { isRepetitive } from '../lib/secret_pattern'
+import { secretBytes } from '../lib/secret_pattern'
 import { encodeBase64UrlWeb, utf8Bytes } from './encoding'
 
-const MIN_SECRET_BYTES = 32
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/
 const KEY_ID_INFO = utf8Bytes('keycard/v1/kid')
 const SEAL_INFO = 'keycard/v1/seal/'
@@ -179,29 +177,6 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out
 }
 
-/** src/keys.ts's secretBytes, check for check. */
-function secretBytes(secret: unknown, allowWeakKey: boolean): Uint8Array {
-  let bytes: Uint8Array
-  if (typeof secret === 'string') bytes = utf8Bytes(secret)
-  else if (secret instanceof Uint8Array) {
-    refuseDetached(secret, 'a secret')
-    bytes = Uint8Array.from(secret) // a copy: later mutation must not change the key
-  } else throw createError('ERR_INVALID_ARGUMENT', 'a secret must be a string or a Uint8Array')
-  if (bytes.byteLength < MIN_SECRET_BYTES) {
-    throw createError(
-      'ERR_KEY_TOO_SHORT',
-      `secrets must be at least ${MIN_SECRET_BYTES} bytes (got ${bytes.byteLength}); ${HOW_TO_GENERATE}`,
-    )
-  }
-  if (!allowWeakKey && isRepetitive(bytes)) {
-    throw createError(
-      'ERR_KEY_WEAK',
-      `a secret is one short pattern repeated (like 'x'.repeat(32)), so it is far weaker than its length; ${HOW_TO_GENERATE}`,
-    )
-  }
-  return bytes
-}
-
 function isEntry(value: unknown): value is { id?: string; secret: Secret } {
   return typeof value === 'object' && value !== null && !(value instanceof Uint8Array) && 'secret' in value
 }
@@ -224,7 +199,10 @@ export function checkWebSecrets(secrets: unknown, allowWeakKey: boolean): { list
   const list = typeof secrets === 'string' || secrets instanceof Uint8Array ? [secrets] : secrets
   if (!Array.isArray(list)) throw createError('ERR_INVALID_ARGUMENT', 'a keyring takes a secret or an array of secrets')
   if (list.length === 0) throw createError('ERR_NO_SECRET', 'a keyring needs at least one secret')
-  return { list, bytes: list.map((entry) => secretBytes(isEntry(entry) ? entry.secret : entry, allowWeakKey)) }
+  return {
+    list,
+    bytes: list.map((entry) => secretBytes(isEntry(entry) ? entry.secret : entry, allowWeakKey, utf8Bytes, HOW_TO_GENERATE)),
+  }
 }
 
 /** src/keys.ts's Keyring constructor, check for check. */
