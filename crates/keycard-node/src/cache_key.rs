@@ -137,6 +137,15 @@ fn encode(units: &[u16], out: &mut [u8]) -> Option<usize> {
     Some(written)
 }
 
+/// `units` as UTF-8 in a vector of its own (strings too long for the inline buffers), or None
+/// for a lone surrogate. Three bytes per unit is the most UTF-8 needs for UTF-16 input.
+fn encode_long(units: &[u16]) -> Option<Vec<u8>> {
+    let mut utf8 = vec![0u8; 3 * units.len()];
+    let n = encode(units, &mut utf8)?;
+    utf8.truncate(n);
+    Some(utf8)
+}
+
 impl FromNapiValue for Key {
     unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
         let mut scratch = [0u16; INLINE];
@@ -154,12 +163,8 @@ impl FromNapiValue for Key {
                 None => key.well_formed = false,
             }
         } else {
-            let mut utf8 = vec![0u8; 3 * units.len()];
-            match encode(&units, &mut utf8) {
-                Some(n) => {
-                    utf8.truncate(n);
-                    key.long = Some(utf8);
-                }
+            match encode_long(&units) {
+                Some(utf8) => key.long = Some(utf8),
                 None => key.well_formed = false,
             }
         }
@@ -185,12 +190,8 @@ impl FromNapiValue for Text {
                 None => text.well_formed = false,
             }
         } else {
-            let mut utf8 = vec![0u8; 3 * units.len()];
-            match encode(&units, &mut utf8) {
-                Some(n) => {
-                    utf8.truncate(n);
-                    text.long = Some(utf8);
-                }
+            match encode_long(&units) {
+                Some(utf8) => text.long = Some(utf8),
                 None => text.well_formed = false,
             }
         }
